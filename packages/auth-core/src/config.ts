@@ -1,0 +1,148 @@
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+
+export const SIGNING_ALGORITHMS = ["EdDSA", "ES256", "RS256", "HS256"] as const;
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
+const DURATION_UNITS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
+
+/** "900", "900s", "15m", "12h", "30d" → seconds. */
+export function parseDuration(value: string): number | null {
+  const match = /^(\d+)([smhd]?)$/.exec(value.trim());
+  if (!match) return null;
+  const unit = (match[2] || "s") as keyof typeof DURATION_UNITS;
+  const seconds = Number(match[1]) * DURATION_UNITS[unit];
+  return Number.isSafeInteger(seconds) && seconds > 0 ? seconds : null;
+}
+
+const duration = z.string().transform((value, ctx) => {
+  const seconds = parseDuration(value);
+  if (seconds === null) {
+    ctx.addIssue({ code: "custom", message: 'must be seconds, or a number with "s", "m", "h" or "d"' });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
+const integerIn = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be from ${min} to ${max}`).max(max, `must be from ${min} to ${max}`));
+
+const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
+
+const environmentSchema = z.object({
+  NODE_ENV: z.preprocess(emptyAsUndefined, z.string().default("development")),
+  DATABASE_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^(file:|postgres:\/\/|postgresql:\/\/|mysql:\/\/)/, 'must start with "file:", "postgres://", "postgresql://" or "mysql://"')
+      .default("file:./data/warden.db"),
+  ),
+  HOST: z.preprocess(emptyAsUndefined, z.string().default("127.0.0.1")),
+  PORT: z.preprocess(emptyAsUndefined, integerIn(0, 65535).default(3000)),
+  WARDEN_ISSUER: z.preprocess(emptyAsUndefined, z.url("must be an http(s) URL").optional()),
+  WARDEN_AUDIENCE: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+  JWT_ALGORITHM: z.preprocess(emptyAsUndefined, z.enum(SIGNING_ALGORITHMS, `must be one of ${SIGNING_ALGORITHMS.join(", ")}`).default("EdDSA")),
+  JWT_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
+  JWT_PRIVATE_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  ACCESS_TOKEN_TTL: z.preprocess(emptyAsUndefined, duration.default(15 * 60)),
+  REFRESH_TOKEN_TTL: z.preprocess(emptyAsUndefined, duration.default(30 * 86400)),
+  BCRYPT_COST: z.preprocess(emptyAsUndefined, integerIn(10, 15).default(12)),
+  PASSWORD_MIN_LENGTH: z.preprocess(emptyAsUndefined, integerIn(8, 64).default(8)),
+  REDIS_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^rediss?:\/\//, 'must start with "redis://" or "rediss://"').optional()),
+  LOG_LEVEL: z.preprocess(
+    emptyAsUndefined,
+    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  ),
+  CORS_ORIGINS: z.preprocess(emptyAsUndefined, z.string().optional()),
+});
+
+export interface WardenConfig {
+  readonly production: boolean;
+  readonly databaseUrl: string;
+  readonly host: string;
+  readonly port: number;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly jwt: {
+    readonly algorithm: SigningAlgorithm;
+    /** HS256 only: the secret's UTF-8 bytes. */
+    readonly secret: string | undefined;
+    /** Asymmetric algorithms: PKCS#8 PEM or a private JWK as JSON. */
+    readonly privateKey: string | undefined;
+  };
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly bcryptCost: number;
+  readonly passwordMinLength: number;
+  readonly redisUrl: string | undefined;
+  readonly logLevel: string;
+  /** Browser origins allowed by CORS; empty means none. */
+  readonly corsOrigins: readonly string[];
+}
+
+const MIN_SECRET_BYTES = 32;
+const PLACEHOLDER_SECRET = /change|replace|example|secret|password|placeholder|your[-_ ]?|xxxx|todo/i;
+
+/** Why a secret is too weak for production, or null when it is fine. */
+export function weakSecretReason(secret: string): string | null {
+  if (Buffer.byteLength(secret, "utf8") < MIN_SECRET_BYTES) return `must be at least ${MIN_SECRET_BYTES} bytes`;
+  if (PLACEHOLDER_SECRET.test(secret)) return "looks like a placeholder; generate one with `openssl rand -base64 48`";
+  if (new Set(secret).size < 10) return "has too few distinct characters to be random";
+  return null;
+}
+
+/**
+ * Parses the environment once into a frozen config. Throws ConfigError whose
+ * message names each bad variable and its rule, so the server can refuse to
+ * start with one readable line.
+ */
+export function parseConfig(env: Readonly<Record<string, string | undefined>>): WardenConfig {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === "production";
+  const problems: string[] = [];
+
+  if (e.JWT_ALGORITHM === "HS256") {
+    if (e.JWT_SECRET === undefined) {
+      if (production) problems.push("JWT_SECRET is required for HS256");
+    } else {
+      const weak = Buffer.byteLength(e.JWT_SECRET, "utf8") < MIN_SECRET_BYTES
+        ? `must be at least ${MIN_SECRET_BYTES} bytes`
+        : production ? weakSecretReason(e.JWT_SECRET) : null;
+      if (weak) problems.push(`JWT_SECRET ${weak}`);
+    }
+  } else if (production && e.JWT_PRIVATE_KEY === undefined) {
+    problems.push(`JWT_PRIVATE_KEY is required in production for ${e.JWT_ALGORITHM}`);
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+
+  const displayHost = e.HOST.includes(":") ? `[${e.HOST}]` : e.HOST;
+  const issuer = (e.WARDEN_ISSUER ?? `http://${displayHost}:${e.PORT}`).replace(/\/+$/, "");
+  return Object.freeze({
+    production,
+    databaseUrl: e.DATABASE_URL,
+    host: e.HOST,
+    port: e.PORT,
+    issuer,
+    audience: e.WARDEN_AUDIENCE ?? issuer,
+    jwt: Object.freeze({ algorithm: e.JWT_ALGORITHM, secret: e.JWT_SECRET, privateKey: e.JWT_PRIVATE_KEY }),
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
+    refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,
+    bcryptCost: e.BCRYPT_COST,
+    passwordMinLength: e.PASSWORD_MIN_LENGTH,
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    corsOrigins: Object.freeze(
+      (e.CORS_ORIGINS ?? "").split(",").map((origin) => origin.trim()).filter(Boolean),
+    ),
+  });
+}

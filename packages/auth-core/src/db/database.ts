@@ -1,0 +1,75 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from "kysely";
+import { createPool } from "mysql2";
+import pg from "pg";
+import type { Database } from "./schema.js";
+
+export type DialectName = "sqlite" | "postgres" | "mysql";
+
+export interface WardenDatabase {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  /** Closes every pooled connection; the database is unusable afterwards. */
+  destroy(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL only: the schema every connection uses (tests run in a fresh one). */
+  readonly postgresSchema?: string;
+  /** Connections per pool (PostgreSQL and MySQL). */
+  readonly poolSize?: number;
+}
+
+export function dialectOf(url: string): DialectName {
+  if (url.startsWith("file:")) return "sqlite";
+  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return "postgres";
+  if (url.startsWith("mysql://")) return "mysql";
+  throw new Error('DATABASE_URL must start with "file:", "postgres://", "postgresql://" or "mysql://"');
+}
+
+/**
+ * One Kysely instance from a DATABASE_URL.
+ *
+ * @example createDatabase("file:./data/warden.db")
+ * @example createDatabase("postgres://postgres@127.0.0.1:5432/warden")
+ */
+export function createDatabase(url: string, options: DatabaseOptions = {}): WardenDatabase {
+  const dialect = dialectOf(url);
+  const db = new Kysely<Database>({ dialect: createDialect(dialect, url, options) });
+  return { db, dialect, destroy: () => db.destroy() };
+}
+
+function createDialect(dialect: DialectName, url: string, options: DatabaseOptions) {
+  switch (dialect) {
+    case "sqlite":
+      return new SqliteDialect({ database: async () => openSqlite(url) });
+    case "postgres":
+      return new PostgresDialect({
+        pool: new pg.Pool({
+          connectionString: url,
+          max: options.poolSize ?? 10,
+          ...(options.postgresSchema ? { options: `-c search_path=${options.postgresSchema}` } : {}),
+        }),
+      });
+    case "mysql":
+      return new MysqlDialect({
+        pool: createPool({ uri: url, connectionLimit: options.poolSize ?? 10, timezone: "Z" }),
+      });
+  }
+}
+
+function openSqlite(url: string): SQLite.Database {
+  const location = url.slice("file:".length);
+  const inMemory = location === ":memory:" || location === "";
+  if (!inMemory) mkdirSync(dirname(resolve(location)), { recursive: true });
+  const sqlite = new SQLite(inMemory ? ":memory:" : location);
+  // WAL lets readers run while a write is in progress; the busy timeout makes
+  // a second process (warden-server promote) wait for the lock instead of failing.
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("busy_timeout = 5000");
+  return sqlite;
+}

@@ -1,0 +1,60 @@
+/**
+ * Every failure auth-core reports on purpose. The server maps each code to a
+ * transport status in one place (apps/server/src/errors/to-trpc-error.ts);
+ * nothing else should need to know this list.
+ */
+export const AUTH_ERROR_CODES = {
+  INVALID_INPUT: "input failed validation",
+  INVALID_CREDENTIALS: "invalid username or password",
+  INVALID_TOKEN: "the token is missing, malformed, expired or revoked",
+  INVALID_REFRESH_TOKEN: "the refresh token is invalid, expired or revoked",
+  INVALID_CLIENT: "client authentication failed",
+  INVALID_SCOPE: "the requested scope is not allowed",
+  FORBIDDEN: "not allowed",
+  NOT_FOUND: "not found",
+  USERNAME_TAKEN: "that username is already taken",
+  EMAIL_TAKEN: "that email is already registered",
+  LAST_ADMIN: "the last admin cannot be demoted or disabled",
+  TOO_MANY_ATTEMPTS: "too many attempts; try again later",
+} as const;
+
+export type AuthErrorCode = keyof typeof AUTH_ERROR_CODES;
+
+/** One problem with one input field, as shown to the user beside that field. */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+export class AuthError extends Error {
+  override readonly name = "AuthError";
+  readonly code: AuthErrorCode;
+  readonly issues: readonly FieldIssue[];
+  /** Seconds until a throttled caller may try again (TOO_MANY_ATTEMPTS only). */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    code: AuthErrorCode,
+    options: {
+      message?: string;
+      issues?: readonly FieldIssue[];
+      retryAfterSeconds?: number;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(options.message ?? AUTH_ERROR_CODES[code], { cause: options.cause });
+    this.code = code;
+    this.issues = options.issues ?? [];
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export function invalidInput(issues: readonly FieldIssue[]): AuthError {
+  const message = issues.map((issue) => `${issue.field}: ${issue.message}`).join("; ");
+  return new AuthError("INVALID_INPUT", { message, issues });
+}
+
+/** Thrown at start when the environment is unusable; the message names the variable. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}

@@ -1,0 +1,36 @@
+export { AUDIT_KINDS, type AuditEvent, type AuditKind, type AuditLog, type NewAuditEvent } from "./audit/audit.js";
+export { type Clock, systemClock } from "./clock.js";
+export { parseConfig, parseDuration, SIGNING_ALGORITHMS, type SigningAlgorithm, type WardenConfig, weakSecretReason } from "./config.js";
+export { createDatabase, type DatabaseOptions, type DialectName, dialectOf, type WardenDatabase } from "./db/database.js";
+export { type MigrationOutcome, migrateToLatest } from "./db/migrate.js";
+export type { Database } from "./db/schema.js";
+export { AUTH_ERROR_CODES, AuthError, type AuthErrorCode, ConfigError, type FieldIssue } from "./errors.js";
+export type { Page } from "./pagination.js";
+export { createPasswordHasher, type PasswordHasher } from "./password/password-hasher.js";
+export { PASSWORD_MAX_LENGTH, passwordPolicyViolation } from "./password/password-policy.js";
+export type { Post } from "./post/post.js";
+export type { PostService } from "./post/post.service.js";
+export type { RevocationReason, Session } from "./session/session.js";
+export type { IssuedRefreshToken, SessionService } from "./session/session.service.js";
+export {
+  type AccessTokenService,
+  type AccessTokenSubject,
+  type ServiceTokenClaims,
+  type SignedAccessToken,
+  USER_TOKEN_CLIENT_ID,
+  type UserTokenClaims,
+} from "./token/access-token.js";
+export { KeyRing } from "./token/key-ring.js";
+export { generateSigningKey, type SigningKey, signingKeyFromConfig } from "./token/signing-key.js";
+export type { ClientInfo, TokenPair, TokenPairIssuer } from "./token/token-pair.js";
+export { type PublicUser, ROLES, type Role, toPublicUser, type User } from "./user/user.js";
+export {
+  credentialsSchema,
+  displayNameSchema,
+  emailSchema,
+  passwordSchema,
+  registrationSchema,
+  usernameSchema,
+} from "./user/user-input.js";
+export type { UserService } from "./user/user.service.js";
+export { createWarden, type Warden, type WardenOptions } from "./warden.js";

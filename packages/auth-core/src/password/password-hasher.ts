@@ -1,0 +1,74 @@
+import { createHmac } from "node:crypto";
+import { genSalt, hash, verify } from "@node-rs/bcrypt";
+
+/** bcrypt reads at most this many bytes of a password and silently drops the rest. */
+const BCRYPT_MAX_BYTES = 72;
+const PREHASH_PREFIX = "$bcrypt-sha256$";
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, storedHash: string): Promise<boolean>;
+  /**
+   * Spends the time of one verification and returns false. Used for unknown
+   * users so that "no such user" and "wrong password" take the same time.
+   */
+  verifyDummy(password: string): Promise<false>;
+}
+
+/**
+ * bcrypt through @node-rs/bcrypt, which runs on libuv's thread pool and so
+ * keeps the event loop free.
+ *
+ * Passwords of at most 72 UTF-8 bytes are stored as plain `$2b$` hashes.
+ * Longer ones are first reduced to base64(HMAC-SHA-256(key = salt, password))
+ * and stored in passlib's `bcrypt_sha256` v2 format, so every character counts
+ * and the hash stays readable by passlib.
+ */
+export function createPasswordHasher(options: { cost: number }): PasswordHasher {
+  const { cost } = options;
+  // Made once per process, at the configured cost, so a dummy check costs
+  // exactly what a real one does.
+  const dummyHash = hash("warden-dummy-password-for-unknown-users", { cost });
+
+  return {
+    async hash(password) {
+      if (Buffer.byteLength(password, "utf8") <= BCRYPT_MAX_BYTES) {
+        return hash(password, { cost, version: "2b" });
+      }
+      const salt = await genSalt({ cost, version: "2b" });
+      const salt22 = salt.slice(-22);
+      const bcryptHash = await hash(prehash(password, salt22), { salt });
+      // "$2b$12$" + 22 salt chars + 31 checksum chars
+      return `${PREHASH_PREFIX}v=2,t=2b,r=${cost}$${salt22}$${bcryptHash.slice(-31)}`;
+    },
+
+    async verify(password, storedHash) {
+      if (storedHash.startsWith(PREHASH_PREFIX)) {
+        const parsed = /^\$bcrypt-sha256\$v=2,t=(2[ab]),r=(\d{1,2})\$([./A-Za-z0-9]{22})\$([./A-Za-z0-9]{31})$/.exec(
+          storedHash,
+        );
+        if (!parsed) return false;
+        const [, variant, rounds, salt22, checksum] = parsed as unknown as [string, string, string, string, string];
+        const bcryptHash = `$${variant}$${rounds.padStart(2, "0")}$${salt22}${checksum}`;
+        return verify(prehash(password, salt22), bcryptHash);
+      }
+      // A plain hash (ours, or imported from another bcrypt service) only ever
+      // saw the first 72 bytes; accepting a longer password would accept any
+      // password that shares those 72 bytes, so it is refused outright.
+      if (Buffer.byteLength(password, "utf8") > BCRYPT_MAX_BYTES) {
+        await verify(password, await dummyHash);
+        return false;
+      }
+      return verify(password, storedHash);
+    },
+
+    async verifyDummy(password) {
+      await verify(password.slice(0, BCRYPT_MAX_BYTES), await dummyHash);
+      return false;
+    },
+  };
+}
+
+function prehash(password: string, salt22: string): string {
+  return createHmac("sha256", Buffer.from(salt22, "ascii")).update(password, "utf8").digest("base64");
+}

@@ -1,0 +1,2 @@
+export { describeEachDatabase } from "./describe-each-database.js";
+export { createTestDatabase, type DatabaseTarget, databaseTargets, type TestDatabase } from "./test-database.js";

@@ -1,0 +1,120 @@
+import { randomUUID } from "node:crypto";
+import { errors as joseErrors, type JWTHeaderParameters, jwtVerify, SignJWT } from "jose";
+import { z } from "zod";
+import type { Clock } from "../clock.js";
+import { AuthError } from "../errors.js";
+import type { KeyRing } from "./key-ring.js";
+
+export const USER_TOKEN_CLIENT_ID = "warden";
+
+const baseClaims = z.object({
+  iss: z.string(),
+  aud: z.union([z.string(), z.array(z.string())]),
+  sub: z.string().min(1),
+  iat: z.number(),
+  exp: z.number(),
+  jti: z.string().min(1),
+  client_id: z.string().min(1),
+});
+
+const userClaimsSchema = baseClaims.extend({ sid: z.string().min(1), role: z.enum(["user", "admin"]) });
+const serviceClaimsSchema = baseClaims.extend({ scope: z.string() });
+
+export type UserTokenClaims = z.infer<typeof userClaimsSchema>;
+export type ServiceTokenClaims = z.infer<typeof serviceClaimsSchema>;
+
+/** Who a verified access token speaks for. */
+export type AccessTokenSubject =
+  | { readonly kind: "user"; readonly userId: string; readonly sessionId: string; readonly role: "user" | "admin"; readonly claims: UserTokenClaims }
+  | { readonly kind: "service"; readonly clientId: string; readonly scopes: readonly string[]; readonly claims: ServiceTokenClaims };
+
+export interface AccessTokenService {
+  signUserToken(input: { userId: string; sessionId: string; role: "user" | "admin" }): Promise<SignedAccessToken>;
+  signServiceToken(input: { clientId: string; scopes: readonly string[] }): Promise<SignedAccessToken>;
+  /** Verifies signature, algorithm, typ, iss, aud and exp; throws AuthError("INVALID_TOKEN"). */
+  verify(token: string): Promise<AccessTokenSubject>;
+}
+
+export interface SignedAccessToken {
+  readonly token: string;
+  readonly expiresIn: number;
+  readonly claims: { readonly jti: string; readonly exp: number };
+}
+
+// Key material a token may try to bring along; trusting any of it would let
+// the token choose the key that verifies it.
+const FORBIDDEN_HEADER_KEYS = ["jwk", "jku", "x5u", "x5c"] as const;
+
+export function createAccessTokenService(options: {
+  keyRing: KeyRing;
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+  clock: Clock;
+}): AccessTokenService {
+  const { keyRing, issuer, audience, ttlSeconds, clock } = options;
+
+  async function sign(subject: string, extra: Record<string, unknown>): Promise<SignedAccessToken> {
+    const key = keyRing.current();
+    const iat = clock.nowSeconds();
+    const exp = iat + ttlSeconds;
+    const jti = randomUUID();
+    const token = await new SignJWT(extra)
+      .setProtectedHeader({ alg: key.algorithm, typ: "at+jwt", kid: key.kid })
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setSubject(subject)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .setJti(jti)
+      .sign(key.privateKey);
+    return { token, expiresIn: ttlSeconds, claims: { jti, exp } };
+  }
+
+  return {
+    signUserToken: ({ userId, sessionId, role }) =>
+      sign(userId, { sid: sessionId, role, client_id: USER_TOKEN_CLIENT_ID }),
+
+    signServiceToken: ({ clientId, scopes }) => sign(clientId, { scope: scopes.join(" "), client_id: clientId }),
+
+    async verify(token) {
+      let payload: unknown;
+      try {
+        const result = await jwtVerify(
+          token,
+          (header: JWTHeaderParameters) => {
+            if (FORBIDDEN_HEADER_KEYS.some((name) => name in header)) throw new Error("embedded key material");
+            const key = header.kid === undefined ? undefined : keyRing.find(header.kid);
+            if (!key) throw new Error("unknown kid");
+            return key.verifyKey;
+          },
+          {
+            algorithms: [keyRing.current().algorithm],
+            issuer,
+            audience,
+            typ: "at+jwt",
+            requiredClaims: ["sub", "iat", "exp", "jti"],
+            currentDate: clock.now(),
+          },
+        );
+        payload = result.payload;
+      } catch (error) {
+        throw new AuthError("INVALID_TOKEN", {
+          message: error instanceof joseErrors.JWTExpired ? "the access token has expired" : "the access token is invalid",
+          cause: error,
+        });
+      }
+      const user = userClaimsSchema.safeParse(payload);
+      if (user.success) {
+        const claims = user.data;
+        return { kind: "user", userId: claims.sub, sessionId: claims.sid, role: claims.role, claims };
+      }
+      const service = serviceClaimsSchema.safeParse(payload);
+      if (service.success && service.data.client_id === service.data.sub) {
+        const claims = service.data;
+        return { kind: "service", clientId: claims.sub, scopes: claims.scope.split(" ").filter(Boolean), claims };
+      }
+      throw new AuthError("INVALID_TOKEN", { message: "the access token is invalid" });
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { type AuditLog, createAuditLog } from "./audit/audit.js";
+import { type Clock, systemClock } from "./clock.js";
+import type { WardenConfig } from "./config.js";
+import type { WardenDatabase } from "./db/database.js";
+import { createPasswordHasher, type PasswordHasher } from "./password/password-hasher.js";
+import { createPostService, type PostService } from "./post/post.service.js";
+import { createSessionService, type SessionService } from "./session/session.service.js";
+import { type AccessTokenService, createAccessTokenService } from "./token/access-token.js";
+import { KeyRing } from "./token/key-ring.js";
+import { signingKeyFromConfig } from "./token/signing-key.js";
+import { createTokenPairIssuer, type TokenPairIssuer } from "./token/token-pair.js";
+import { createUserService, type UserService } from "./user/user.service.js";
+
+export interface WardenOptions {
+  readonly config: WardenConfig;
+  readonly database: WardenDatabase;
+  readonly clock?: Clock;
+  /** Told of every session ended by this process (logout, revocation, reuse, disabling). */
+  readonly onSessionsRevoked?: (sessionIds: readonly string[]) => void;
+}
+
+/** Everything auth-core does, wired once from a config and a database. */
+export interface Warden {
+  readonly config: WardenConfig;
+  readonly database: WardenDatabase;
+  readonly clock: Clock;
+  readonly hasher: PasswordHasher;
+  readonly keyRing: KeyRing;
+  readonly tokens: AccessTokenService;
+  readonly users: UserService;
+  readonly sessions: SessionService;
+  readonly auth: TokenPairIssuer;
+  readonly posts: PostService;
+  readonly audit: AuditLog;
+}
+
+/**
+ * @example
+ * const config = parseConfig(process.env);
+ * const warden = await createWarden({ config, database: createDatabase(config.databaseUrl) });
+ */
+export async function createWarden(options: WardenOptions): Promise<Warden> {
+  const { config, database } = options;
+  const clock = options.clock ?? systemClock;
+  const db = database.db;
+  const hasher = createPasswordHasher({ cost: config.bcryptCost });
+  const keyRing = await KeyRing.load({
+    db,
+    algorithm: config.jwt.algorithm,
+    configuredKey: await signingKeyFromConfig(config.jwt.algorithm, config.jwt),
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    clock,
+  });
+  const tokens = createAccessTokenService({
+    keyRing,
+    issuer: config.issuer,
+    audience: config.audience,
+    ttlSeconds: config.accessTokenTtlSeconds,
+    clock,
+  });
+  const users = createUserService({ db, hasher, passwordMinLength: config.passwordMinLength, clock });
+  const sessions = createSessionService({
+    db,
+    clock,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    onRevoked: options.onSessionsRevoked ?? (() => {}),
+  });
+  return {
+    config,
+    database,
+    clock,
+    hasher,
+    keyRing,
+    tokens,
+    users,
+    sessions,
+    auth: createTokenPairIssuer({ users, sessions, tokens }),
+    posts: createPostService({ db, clock }),
+    audit: createAuditLog({ db, clock }),
+  };
+}
