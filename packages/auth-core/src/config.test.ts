@@ -45,16 +45,28 @@ describe("config", () => {
   });
 
   it("in production refuses to start without keys, or with a weak or placeholder secret", () => {
-    expect(() => parseConfig({ NODE_ENV: "production" })).toThrow(/JWT_PRIVATE_KEY is required in production/);
-    expect(() => parseConfig({ NODE_ENV: "production", JWT_ALGORITHM: "HS256" })).toThrow(/JWT_SECRET is required/);
+    expect(() => parseConfig({ NODE_ENV: "production" })).toThrow(
+      /JWT_PRIVATE_KEY is required in production/,
+    );
+    expect(() => parseConfig({ NODE_ENV: "production", JWT_ALGORITHM: "HS256" })).toThrow(
+      /JWT_SECRET is required/,
+    );
     expect(() =>
-      parseConfig({ NODE_ENV: "production", JWT_ALGORITHM: "HS256", JWT_SECRET: "change-me-to-a-long-random-secret-value" }),
+      parseConfig({
+        NODE_ENV: "production",
+        JWT_ALGORITHM: "HS256",
+        JWT_SECRET: "change-me-to-a-long-random-secret-value",
+      }),
     ).toThrow(/placeholder/);
     expect(() =>
       parseConfig({ NODE_ENV: "production", JWT_ALGORITHM: "HS256", JWT_SECRET: "a".repeat(40) }),
     ).toThrow(/too few distinct/);
     expect(
-      parseConfig({ NODE_ENV: "production", JWT_ALGORITHM: "HS256", JWT_SECRET: "Vq8kP1zR4mN7tY2wB5xC9dF3gH6jL0sA" }).production,
+      parseConfig({
+        NODE_ENV: "production",
+        JWT_ALGORITHM: "HS256",
+        JWT_SECRET: "Vq8kP1zR4mN7tY2wB5xC9dF3gH6jL0sA",
+      }).production,
     ).toBe(true);
   });
 });

@@ -18,7 +18,10 @@ export function parseDuration(value: string): number | null {
 const duration = z.string().transform((value, ctx) => {
   const seconds = parseDuration(value);
   if (seconds === null) {
-    ctx.addIssue({ code: "custom", message: 'must be seconds, or a number with "s", "m", "h" or "d"' });
+    ctx.addIssue({
+      code: "custom",
+      message: 'must be seconds, or a number with "s", "m", "h" or "d"',
+    });
     return z.NEVER;
   }
   return seconds;
@@ -29,7 +32,12 @@ const integerIn = (min: number, max: number) =>
     .string()
     .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
     .transform(Number)
-    .pipe(z.number().min(min, `must be from ${min} to ${max}`).max(max, `must be from ${min} to ${max}`));
+    .pipe(
+      z
+        .number()
+        .min(min, `must be from ${min} to ${max}`)
+        .max(max, `must be from ${min} to ${max}`),
+    );
 
 const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
 
@@ -39,21 +47,33 @@ const environmentSchema = z.object({
     emptyAsUndefined,
     z
       .string()
-      .regex(/^(file:|postgres:\/\/|postgresql:\/\/|mysql:\/\/)/, 'must start with "file:", "postgres://", "postgresql://" or "mysql://"')
+      .regex(
+        /^(file:|postgres:\/\/|postgresql:\/\/|mysql:\/\/)/,
+        'must start with "file:", "postgres://", "postgresql://" or "mysql://"',
+      )
       .default("file:./data/warden.db"),
   ),
   HOST: z.preprocess(emptyAsUndefined, z.string().default("127.0.0.1")),
   PORT: z.preprocess(emptyAsUndefined, integerIn(0, 65535).default(3000)),
   WARDEN_ISSUER: z.preprocess(emptyAsUndefined, z.url("must be an http(s) URL").optional()),
   WARDEN_AUDIENCE: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
-  JWT_ALGORITHM: z.preprocess(emptyAsUndefined, z.enum(SIGNING_ALGORITHMS, `must be one of ${SIGNING_ALGORITHMS.join(", ")}`).default("EdDSA")),
+  JWT_ALGORITHM: z.preprocess(
+    emptyAsUndefined,
+    z.enum(SIGNING_ALGORITHMS, `must be one of ${SIGNING_ALGORITHMS.join(", ")}`).default("EdDSA"),
+  ),
   JWT_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
   JWT_PRIVATE_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
   ACCESS_TOKEN_TTL: z.preprocess(emptyAsUndefined, duration.default(15 * 60)),
   REFRESH_TOKEN_TTL: z.preprocess(emptyAsUndefined, duration.default(30 * 86400)),
   BCRYPT_COST: z.preprocess(emptyAsUndefined, integerIn(10, 15).default(12)),
   PASSWORD_MIN_LENGTH: z.preprocess(emptyAsUndefined, integerIn(8, 64).default(8)),
-  REDIS_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^rediss?:\/\//, 'must start with "redis://" or "rediss://"').optional()),
+  REDIS_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with "redis://" or "rediss://"')
+      .optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -86,12 +106,15 @@ export interface WardenConfig {
 }
 
 const MIN_SECRET_BYTES = 32;
-const PLACEHOLDER_SECRET = /change|replace|example|secret|password|placeholder|your[-_ ]?|xxxx|todo/i;
+const PLACEHOLDER_SECRET =
+  /change|replace|example|secret|password|placeholder|your[-_ ]?|xxxx|todo/i;
 
 /** Why a secret is too weak for production, or null when it is fine. */
 export function weakSecretReason(secret: string): string | null {
-  if (Buffer.byteLength(secret, "utf8") < MIN_SECRET_BYTES) return `must be at least ${MIN_SECRET_BYTES} bytes`;
-  if (PLACEHOLDER_SECRET.test(secret)) return "looks like a placeholder; generate one with `openssl rand -base64 48`";
+  if (Buffer.byteLength(secret, "utf8") < MIN_SECRET_BYTES)
+    return `must be at least ${MIN_SECRET_BYTES} bytes`;
+  if (PLACEHOLDER_SECRET.test(secret))
+    return "looks like a placeholder; generate one with `openssl rand -base64 48`";
   if (new Set(secret).size < 10) return "has too few distinct characters to be random";
   return null;
 }
@@ -115,9 +138,12 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     if (e.JWT_SECRET === undefined) {
       if (production) problems.push("JWT_SECRET is required for HS256");
     } else {
-      const weak = Buffer.byteLength(e.JWT_SECRET, "utf8") < MIN_SECRET_BYTES
-        ? `must be at least ${MIN_SECRET_BYTES} bytes`
-        : production ? weakSecretReason(e.JWT_SECRET) : null;
+      const weak =
+        Buffer.byteLength(e.JWT_SECRET, "utf8") < MIN_SECRET_BYTES
+          ? `must be at least ${MIN_SECRET_BYTES} bytes`
+          : production
+            ? weakSecretReason(e.JWT_SECRET)
+            : null;
       if (weak) problems.push(`JWT_SECRET ${weak}`);
     }
   } else if (production && e.JWT_PRIVATE_KEY === undefined) {
@@ -134,7 +160,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     port: e.PORT,
     issuer,
     audience: e.WARDEN_AUDIENCE ?? issuer,
-    jwt: Object.freeze({ algorithm: e.JWT_ALGORITHM, secret: e.JWT_SECRET, privateKey: e.JWT_PRIVATE_KEY }),
+    jwt: Object.freeze({
+      algorithm: e.JWT_ALGORITHM,
+      secret: e.JWT_SECRET,
+      privateKey: e.JWT_PRIVATE_KEY,
+    }),
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,
     bcryptCost: e.BCRYPT_COST,
@@ -142,7 +172,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
     corsOrigins: Object.freeze(
-      (e.CORS_ORIGINS ?? "").split(",").map((origin) => origin.trim()).filter(Boolean),
+      (e.CORS_ORIGINS ?? "")
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
     ),
   });
 }

@@ -1,10 +1,35 @@
-export { AUDIT_KINDS, type AuditEvent, type AuditKind, type AuditLog, type NewAuditEvent } from "./audit/audit.js";
+export {
+  AUDIT_KINDS,
+  type AuditEvent,
+  type AuditKind,
+  type AuditLog,
+  type NewAuditEvent,
+} from "./audit/audit.js";
 export { type Clock, systemClock } from "./clock.js";
-export { parseConfig, parseDuration, SIGNING_ALGORITHMS, type SigningAlgorithm, type WardenConfig, weakSecretReason } from "./config.js";
-export { createDatabase, type DatabaseOptions, type DialectName, dialectOf, type WardenDatabase } from "./db/database.js";
+export {
+  parseConfig,
+  parseDuration,
+  SIGNING_ALGORITHMS,
+  type SigningAlgorithm,
+  type WardenConfig,
+  weakSecretReason,
+} from "./config.js";
+export {
+  createDatabase,
+  type DatabaseOptions,
+  type DialectName,
+  dialectOf,
+  type WardenDatabase,
+} from "./db/database.js";
 export { type MigrationOutcome, migrateToLatest } from "./db/migrate.js";
 export type { Database } from "./db/schema.js";
-export { AUTH_ERROR_CODES, AuthError, type AuthErrorCode, ConfigError, type FieldIssue } from "./errors.js";
+export {
+  AUTH_ERROR_CODES,
+  AuthError,
+  type AuthErrorCode,
+  ConfigError,
+  type FieldIssue,
+} from "./errors.js";
 export type { Page } from "./pagination.js";
 export { createPasswordHasher, type PasswordHasher } from "./password/password-hasher.js";
 export { PASSWORD_MAX_LENGTH, passwordPolicyViolation } from "./password/password-policy.js";
@@ -24,6 +49,7 @@ export { KeyRing } from "./token/key-ring.js";
 export { generateSigningKey, type SigningKey, signingKeyFromConfig } from "./token/signing-key.js";
 export type { ClientInfo, TokenPair, TokenPairIssuer } from "./token/token-pair.js";
 export { type PublicUser, ROLES, type Role, toPublicUser, type User } from "./user/user.js";
+export type { UserService } from "./user/user.service.js";
 export {
   credentialsSchema,
   displayNameSchema,
@@ -32,5 +58,4 @@ export {
   registrationSchema,
   usernameSchema,
 } from "./user/user-input.js";
-export type { UserService } from "./user/user.service.js";
 export { createWarden, type Warden, type WardenOptions } from "./warden.js";

@@ -2,20 +2,32 @@ import { AuthError } from "./errors.js";
 
 /** An opaque cursor over (createdAt, id), the order every list here is kept in. */
 export function encodeCursor(position: { createdAt: string; id: string }): string {
-  return Buffer.from(JSON.stringify([position.createdAt, position.id]), "utf8").toString("base64url");
+  return Buffer.from(JSON.stringify([position.createdAt, position.id]), "utf8").toString(
+    "base64url",
+  );
 }
 
-export function decodeCursor(cursor: string | null | undefined): { createdAt: string; id: string } | undefined {
+export function decodeCursor(
+  cursor: string | null | undefined,
+): { createdAt: string; id: string } | undefined {
   if (cursor === undefined || cursor === null) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && typeof value[1] === "string") {
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === "string" &&
+      typeof value[1] === "string"
+    ) {
       return { createdAt: value[0], id: value[1] };
     }
   } catch {
     // fall through to the error below
   }
-  throw new AuthError("INVALID_INPUT", { issues: [{ field: "cursor", message: "is not a cursor this server gave out" }], message: "cursor: is not a cursor this server gave out" });
+  throw new AuthError("INVALID_INPUT", {
+    issues: [{ field: "cursor", message: "is not a cursor this server gave out" }],
+    message: "cursor: is not a cursor this server gave out",
+  });
 }
 
 export interface Page<T> {
@@ -33,6 +45,9 @@ export function toPage<Row extends { created_at: string; id: string }, T>(
   const last = items.at(-1);
   return {
     items: items.map(map),
-    nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
+    nextCursor:
+      rows.length > limit && last
+        ? encodeCursor({ createdAt: last.created_at, id: last.id })
+        : null,
   };
 }

@@ -58,7 +58,12 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
     ttlSeconds: config.accessTokenTtlSeconds,
     clock,
   });
-  const users = createUserService({ db, hasher, passwordMinLength: config.passwordMinLength, clock });
+  const users = createUserService({
+    db,
+    hasher,
+    passwordMinLength: config.passwordMinLength,
+    clock,
+  });
   const sessions = createSessionService({
     db,
     clock,

@@ -36,7 +36,12 @@ export type NewAuditEvent = Omit<AuditEvent, "id" | "at">;
 
 export interface AuditLog {
   record(event: NewAuditEvent): Promise<void>;
-  list(options: { limit: number; cursor?: string | null | undefined; userId?: string | undefined; kind?: AuditKind | undefined }): Promise<Page<AuditEvent>>;
+  list(options: {
+    limit: number;
+    cursor?: string | null | undefined;
+    userId?: string | undefined;
+    kind?: AuditKind | undefined;
+  }): Promise<Page<AuditEvent>>;
 }
 
 export function createAuditLog(options: { db: Kysely<Database>; clock: Clock }): AuditLog {
@@ -63,9 +68,18 @@ export function createAuditLog(options: { db: Kysely<Database>; clock: Clock }):
       if (kind !== undefined) q = q.where("kind", "=", kind);
       const before = decodeCursor(cursor);
       if (before) {
-        q = q.where((eb) => eb.or([eb("at", "<", before.createdAt), eb.and([eb("at", "=", before.createdAt), eb("id", "<", before.id)])]));
+        q = q.where((eb) =>
+          eb.or([
+            eb("at", "<", before.createdAt),
+            eb.and([eb("at", "=", before.createdAt), eb("id", "<", before.id)]),
+          ]),
+        );
       }
-      const rows = await q.orderBy("at", "desc").orderBy("id", "desc").limit(limit + 1).execute();
+      const rows = await q
+        .orderBy("at", "desc")
+        .orderBy("id", "desc")
+        .limit(limit + 1)
+        .execute();
       const items = rows.slice(0, limit);
       const last = items.at(-1);
       return {

@@ -26,7 +26,9 @@ export function dialectOf(url: string): DialectName {
   if (url.startsWith("file:")) return "sqlite";
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return "postgres";
   if (url.startsWith("mysql://")) return "mysql";
-  throw new Error('DATABASE_URL must start with "file:", "postgres://", "postgresql://" or "mysql://"');
+  throw new Error(
+    'DATABASE_URL must start with "file:", "postgres://", "postgresql://" or "mysql://"',
+  );
 }
 
 /**
@@ -50,7 +52,9 @@ function createDialect(dialect: DialectName, url: string, options: DatabaseOptio
         pool: new pg.Pool({
           connectionString: url,
           max: options.poolSize ?? 10,
-          ...(options.postgresSchema ? { options: `-c search_path=${options.postgresSchema}` } : {}),
+          ...(options.postgresSchema
+            ? { options: `-c search_path=${options.postgresSchema}` }
+            : {}),
         }),
       });
     case "mysql":

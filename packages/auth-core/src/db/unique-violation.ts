@@ -8,9 +8,21 @@
  */
 export function uniqueViolationColumn(error: unknown, columns: readonly string[]): string | null {
   if (typeof error !== "object" || error === null) return null;
-  const e = error as { code?: unknown; errno?: unknown; message?: unknown; detail?: unknown; constraint?: unknown };
-  const isUnique = e.code === "SQLITE_CONSTRAINT_UNIQUE" || e.code === "SQLITE_CONSTRAINT_PRIMARYKEY" || e.code === "23505" || e.errno === 1062;
+  const e = error as {
+    code?: unknown;
+    errno?: unknown;
+    message?: unknown;
+    detail?: unknown;
+    constraint?: unknown;
+  };
+  const isUnique =
+    e.code === "SQLITE_CONSTRAINT_UNIQUE" ||
+    e.code === "SQLITE_CONSTRAINT_PRIMARYKEY" ||
+    e.code === "23505" ||
+    e.errno === 1062;
   if (!isUnique) return null;
-  const text = [e.message, e.detail, e.constraint].filter((part) => typeof part === "string").join(" ");
+  const text = [e.message, e.detail, e.constraint]
+    .filter((part) => typeof part === "string")
+    .join(" ");
   return columns.find((column) => new RegExp(`\\b${column}\\b`).test(text)) ?? columns[0] ?? null;
 }

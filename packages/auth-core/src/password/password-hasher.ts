@@ -44,11 +44,18 @@ export function createPasswordHasher(options: { cost: number }): PasswordHasher 
 
     async verify(password, storedHash) {
       if (storedHash.startsWith(PREHASH_PREFIX)) {
-        const parsed = /^\$bcrypt-sha256\$v=2,t=(2[ab]),r=(\d{1,2})\$([./A-Za-z0-9]{22})\$([./A-Za-z0-9]{31})$/.exec(
-          storedHash,
-        );
+        const parsed =
+          /^\$bcrypt-sha256\$v=2,t=(2[ab]),r=(\d{1,2})\$([./A-Za-z0-9]{22})\$([./A-Za-z0-9]{31})$/.exec(
+            storedHash,
+          );
         if (!parsed) return false;
-        const [, variant, rounds, salt22, checksum] = parsed as unknown as [string, string, string, string, string];
+        const [, variant, rounds, salt22, checksum] = parsed as unknown as [
+          string,
+          string,
+          string,
+          string,
+          string,
+        ];
         const bcryptHash = `$${variant}$${rounds.padStart(2, "0")}$${salt22}${checksum}`;
         return verify(prehash(password, salt22), bcryptHash);
       }
@@ -70,5 +77,7 @@ export function createPasswordHasher(options: { cost: number }): PasswordHasher 
 }
 
 function prehash(password: string, salt22: string): string {
-  return createHmac("sha256", Buffer.from(salt22, "ascii")).update(password, "utf8").digest("base64");
+  return createHmac("sha256", Buffer.from(salt22, "ascii"))
+    .update(password, "utf8")
+    .digest("base64");
 }

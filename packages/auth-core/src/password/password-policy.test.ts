@@ -28,10 +28,17 @@ describe("password policy", () => {
 
   it("refuses a password containing the username or the email's local part, ignoring case", () => {
     expect(passwordPolicyViolation("xx-ALICE-wonderland", context)).toMatch(/username/);
-    expect(passwordPolicyViolation("my-alice.smith-99", { minLength: 8, email: "alice.smith@example.com" })).toMatch(/email/);
+    expect(
+      passwordPolicyViolation("my-alice.smith-99", {
+        minLength: 8,
+        email: "alice.smith@example.com",
+      }),
+    ).toMatch(/email/);
   });
 
   it("ignores an email local part shorter than 3 characters", () => {
-    expect(passwordPolicyViolation("jo-and-the-kettle", { minLength: 8, email: "jo@example.com" })).toBeNull();
+    expect(
+      passwordPolicyViolation("jo-and-the-kettle", { minLength: 8, email: "jo@example.com" }),
+    ).toBeNull();
   });
 });

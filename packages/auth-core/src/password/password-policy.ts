@@ -7,7 +7,9 @@ let commonPasswords: ReadonlySet<string> | undefined;
 /** The shipped list (see COMMON-PASSWORDS-SOURCE.md), read on first use. */
 function isCommonPassword(password: string): boolean {
   commonPasswords ??= new Set(
-    readFileSync(new URL("./common-passwords.txt", import.meta.url), "utf8").split("\n").filter(Boolean),
+    readFileSync(new URL("./common-passwords.txt", import.meta.url), "utf8")
+      .split("\n")
+      .filter(Boolean),
   );
   return commonPasswords.has(password.toLowerCase());
 }
@@ -22,7 +24,10 @@ export interface PasswordPolicyContext {
  * Why a new password is refused, or null when it is acceptable. Length counts
  * Unicode code points, not UTF-16 units or bytes.
  */
-export function passwordPolicyViolation(password: string, context: PasswordPolicyContext): string | null {
+export function passwordPolicyViolation(
+  password: string,
+  context: PasswordPolicyContext,
+): string | null {
   const length = [...password].length;
   if (length < context.minLength) return `must be at least ${context.minLength} characters`;
   if (length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters`;

@@ -33,7 +33,12 @@ export async function listVisiblePosts(
     .where((eb) => eb.or([eb("published", "=", 1), eb("owner_id", "=", viewerId)]));
   if (options.before) {
     const { createdAt, id } = options.before;
-    q = q.where((eb) => eb.or([eb("created_at", "<", createdAt), eb.and([eb("created_at", "=", createdAt), eb("id", "<", id)])]));
+    q = q.where((eb) =>
+      eb.or([
+        eb("created_at", "<", createdAt),
+        eb.and([eb("created_at", "=", createdAt), eb("id", "<", id)]),
+      ]),
+    );
   }
   return q.orderBy("created_at", "desc").orderBy("id", "desc").limit(options.limit).execute();
 }

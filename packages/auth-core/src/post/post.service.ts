@@ -8,12 +8,26 @@ import { type Post, toPost } from "./post.js";
 import * as posts from "./post.repository.js";
 
 export interface PostService {
-  list(viewerId: string, options: { limit: number; cursor?: string | null | undefined }): Promise<Page<Post>>;
+  list(
+    viewerId: string,
+    options: { limit: number; cursor?: string | null | undefined },
+  ): Promise<Page<Post>>;
   /** Someone else's draft is NOT_FOUND, as if it did not exist. */
   get(viewerId: string, id: string): Promise<Post>;
-  create(ownerId: string, input: { title: string; content: string; published?: boolean | undefined }): Promise<Post>;
+  create(
+    ownerId: string,
+    input: { title: string; content: string; published?: boolean | undefined },
+  ): Promise<Post>;
   /** NOT_FOUND if invisible to the caller, FORBIDDEN if visible but not theirs. */
-  update(viewerId: string, input: { id: string; title?: string | undefined; content?: string | undefined; published?: boolean | undefined }): Promise<Post>;
+  update(
+    viewerId: string,
+    input: {
+      id: string;
+      title?: string | undefined;
+      content?: string | undefined;
+      published?: boolean | undefined;
+    },
+  ): Promise<Post>;
   delete(viewerId: string, id: string): Promise<void>;
 }
 
@@ -30,13 +44,17 @@ export function createPostService(options: { db: Kysely<Database>; clock: Clock 
 
   async function owned(viewerId: string, id: string) {
     const row = await visible(viewerId, id);
-    if (row.owner_id !== viewerId) throw new AuthError("FORBIDDEN", { message: "only the owner may change this post" });
+    if (row.owner_id !== viewerId)
+      throw new AuthError("FORBIDDEN", { message: "only the owner may change this post" });
     return row;
   }
 
   return {
     async list(viewerId, { limit, cursor }) {
-      const rows = await posts.listVisiblePosts(db, viewerId, { limit: limit + 1, before: decodeCursor(cursor) });
+      const rows = await posts.listVisiblePosts(db, viewerId, {
+        limit: limit + 1,
+        before: decodeCursor(cursor),
+      });
       return toPage(rows, limit, toPost);
     },
 

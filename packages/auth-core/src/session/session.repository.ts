@@ -31,7 +31,10 @@ export interface RefreshTokenLookup {
   session_revoked_at: string | null;
 }
 
-export async function findRefreshToken(db: Db, tokenHash: string): Promise<RefreshTokenLookup | undefined> {
+export async function findRefreshToken(
+  db: Db,
+  tokenHash: string,
+): Promise<RefreshTokenLookup | undefined> {
   return db
     .selectFrom("refresh_tokens")
     .innerJoin("sessions", "sessions.id", "refresh_tokens.session_id")
@@ -68,12 +71,23 @@ export async function insertRefreshToken(
 ): Promise<void> {
   await trx
     .insertInto("refresh_tokens")
-    .values({ token_hash: token.hash, session_id: token.sessionId, created_at: token.now, expires_at: token.expiresAt, rotated_at: null })
+    .values({
+      token_hash: token.hash,
+      session_id: token.sessionId,
+      created_at: token.now,
+      expires_at: token.expiresAt,
+      rotated_at: null,
+    })
     .execute();
 }
 
 /** Returns false when the session is gone or already revoked. */
-export async function touchSession(trx: Db, sessionId: string, now: string, expiresAt: string): Promise<boolean> {
+export async function touchSession(
+  trx: Db,
+  sessionId: string,
+  now: string,
+  expiresAt: string,
+): Promise<boolean> {
   const result = await trx
     .updateTable("sessions")
     .set({ last_used_at: now, expires_at: expiresAt })
@@ -97,7 +111,8 @@ export async function revokeSessions(
     let select = trx.selectFrom("sessions").select("id").where("revoked_at", "is", null);
     if (filter.userId !== undefined) select = select.where("user_id", "=", filter.userId);
     if (filter.sessionId !== undefined) select = select.where("id", "=", filter.sessionId);
-    if (filter.exceptSessionId !== undefined) select = select.where("id", "!=", filter.exceptSessionId);
+    if (filter.exceptSessionId !== undefined)
+      select = select.where("id", "!=", filter.exceptSessionId);
     const ids = (await select.execute()).map((row) => row.id);
     if (ids.length === 0) return [];
     await trx
@@ -123,7 +138,10 @@ export async function listLiveSessions(db: Db, userId: string, now: string): Pro
 }
 
 /** Sessions revoked since `since`: what a fresh process must still refuse tokens for. */
-export async function findRecentlyRevoked(db: Db, since: string): Promise<{ id: string; revoked_at: string }[]> {
+export async function findRecentlyRevoked(
+  db: Db,
+  since: string,
+): Promise<{ id: string; revoked_at: string }[]> {
   const rows = await db
     .selectFrom("sessions")
     .select(["id", "revoked_at"])

@@ -23,7 +23,10 @@ export interface IssuedRefreshToken {
 }
 
 export interface SessionService {
-  create(userId: string, client: { userAgent?: string | null; ip?: string | null }): Promise<IssuedRefreshToken>;
+  create(
+    userId: string,
+    client: { userAgent?: string | null; ip?: string | null },
+  ): Promise<IssuedRefreshToken>;
   /**
    * Exchanges a refresh token for a new one in the same session. A token that
    * was already rotated is proof of theft (RFC 9700 §4.14): the whole session
@@ -35,7 +38,11 @@ export interface SessionService {
   /** Ends one session of `userId`; false when it is not theirs or not live. */
   revoke(userId: string, sessionId: string, reason: RevocationReason): Promise<boolean>;
   /** Ends every live session of the user but `exceptSessionId`; returns how many. */
-  revokeAll(userId: string, reason: RevocationReason, options?: { exceptSessionId?: string }): Promise<number>;
+  revokeAll(
+    userId: string,
+    reason: RevocationReason,
+    options?: { exceptSessionId?: string },
+  ): Promise<number>;
   list(userId: string, currentSessionId?: string): Promise<Session[]>;
   /** True while the session exists, is not revoked and has not expired (a database read). */
   isLive(sessionId: string): Promise<boolean>;
@@ -47,9 +54,13 @@ export interface SessionService {
 
 export function createSessionService(options: SessionServiceOptions): SessionService {
   const { db, clock, refreshTokenTtlSeconds, onRevoked } = options;
-  const expiresAt = (now: Date) => new Date(now.getTime() + refreshTokenTtlSeconds * 1000).toISOString();
+  const expiresAt = (now: Date) =>
+    new Date(now.getTime() + refreshTokenTtlSeconds * 1000).toISOString();
 
-  async function revokeWhere(filter: Parameters<typeof sessions.revokeSessions>[1], reason: RevocationReason) {
+  async function revokeWhere(
+    filter: Parameters<typeof sessions.revokeSessions>[1],
+    reason: RevocationReason,
+  ) {
     const ids = await sessions.revokeSessions(db, filter, { now: clock.nowIso(), reason });
     if (ids.length > 0) onRevoked(ids);
     return ids;
@@ -72,8 +83,16 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         user_agent: client.userAgent?.slice(0, 512) ?? null,
         ip: client.ip?.slice(0, 64) ?? null,
       };
-      await sessions.insertSession(db, session, { hash: hashRefreshToken(refreshToken), expiresAt: session.expires_at });
-      return { userId, sessionId: session.id, refreshToken, refreshExpiresIn: refreshTokenTtlSeconds };
+      await sessions.insertSession(db, session, {
+        hash: hashRefreshToken(refreshToken),
+        expiresAt: session.expires_at,
+      });
+      return {
+        userId,
+        sessionId: session.id,
+        refreshToken,
+        refreshExpiresIn: refreshTokenTtlSeconds,
+      };
     },
 
     async rotate(refreshToken) {
@@ -91,7 +110,9 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       const nextExpiresAt = expiresAt(now);
       const outcome = await db.transaction().execute(async (trx) => {
         if (!(await sessions.markRotated(trx, hash, now.toISOString()))) return "lost" as const;
-        if (!(await sessions.touchSession(trx, found.session_id, now.toISOString(), nextExpiresAt))) {
+        if (
+          !(await sessions.touchSession(trx, found.session_id, now.toISOString(), nextExpiresAt))
+        ) {
           throw invalid();
         }
         await sessions.insertRefreshToken(trx, {
@@ -108,7 +129,12 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         await revokeWhere({ sessionId: found.session_id }, "refresh_reuse");
         throw invalid("reuse");
       }
-      return { userId: found.user_id, sessionId: found.session_id, refreshToken: next, refreshExpiresIn: refreshTokenTtlSeconds };
+      return {
+        userId: found.user_id,
+        sessionId: found.session_id,
+        refreshToken: next,
+        refreshExpiresIn: refreshTokenTtlSeconds,
+      };
     },
 
     async revokeByRefreshToken(refreshToken, { userId } = {}) {
@@ -122,7 +148,9 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     },
 
     async revokeAll(userId, reason, { exceptSessionId } = {}) {
-      return (await revokeWhere({ userId, ...(exceptSessionId ? { exceptSessionId } : {}) }, reason)).length;
+      return (
+        await revokeWhere({ userId, ...(exceptSessionId ? { exceptSessionId } : {}) }, reason)
+      ).length;
     },
 
     async list(userId, currentSessionId) {

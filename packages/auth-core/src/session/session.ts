@@ -10,7 +10,12 @@ export interface Session {
   current: boolean;
 }
 
-export type RevocationReason = "logout" | "revoked" | "refresh_reuse" | "password_change" | "disabled";
+export type RevocationReason =
+  | "logout"
+  | "revoked"
+  | "refresh_reuse"
+  | "password_change"
+  | "disabled";
 
 export function toSession(row: SessionRow, currentSessionId?: string): Session {
   return {

@@ -7,10 +7,14 @@ import { createTestDatabase, databaseTargets, type TestDatabase } from "./test-d
  * database. The dialect is in the suite name ("[postgres]") so CI can count
  * what ran on each; an unavailable dialect shows up as skipped, with the reason.
  */
-export function describeEachDatabase(title: string, body: (current: () => TestDatabase) => void): void {
+export function describeEachDatabase(
+  title: string,
+  body: (current: () => TestDatabase) => void,
+): void {
   for (const target of databaseTargets()) {
     if (target.serverUrl === undefined) {
-      describe.skip(`${title} [${target.dialect}] (skipped: ${target.skipReason})`, () => body(() => unreachable()));
+      describe.skip(`${title} [${target.dialect}] (skipped: ${target.skipReason})`, () =>
+        body(() => unreachable()));
       continue;
     }
     describe(`${title} [${target.dialect}]`, () => {

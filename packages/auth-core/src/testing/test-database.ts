@@ -24,7 +24,10 @@ export function databaseTargets(env: NodeJS.ProcessEnv = process.env): DatabaseT
   const server = (dialect: DialectName, variable: string): DatabaseTarget => {
     const url = env[variable];
     if (url) return { dialect, serverUrl: url };
-    if (ci) throw new Error(`CI=true but ${variable} is not set: the ${dialect} suite is mandatory in CI`);
+    if (ci)
+      throw new Error(
+        `CI=true but ${variable} is not set: the ${dialect} suite is mandatory in CI`,
+      );
     return { dialect, serverUrl: undefined, skipReason: `${variable} not set` };
   };
   return [
@@ -45,7 +48,8 @@ export interface TestDatabase {
 
 /** A fresh, empty database of its own, so test runs never see each other's rows. */
 export async function createTestDatabase(target: DatabaseTarget): Promise<TestDatabase> {
-  if (target.serverUrl === undefined) throw new Error(`${target.dialect} is not available: ${target.skipReason}`);
+  if (target.serverUrl === undefined)
+    throw new Error(`${target.dialect} is not available: ${target.skipReason}`);
   const name = `warden_test_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
 
   if (target.dialect === "sqlite") {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { errors as joseErrors, type JWTHeaderParameters, jwtVerify, SignJWT } from "jose";
+import { type JWTHeaderParameters, errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 import type { Clock } from "../clock.js";
 import { AuthError } from "../errors.js";
@@ -17,7 +17,10 @@ const baseClaims = z.object({
   client_id: z.string().min(1),
 });
 
-const userClaimsSchema = baseClaims.extend({ sid: z.string().min(1), role: z.enum(["user", "admin"]) });
+const userClaimsSchema = baseClaims.extend({
+  sid: z.string().min(1),
+  role: z.enum(["user", "admin"]),
+});
 const serviceClaimsSchema = baseClaims.extend({ scope: z.string() });
 
 export type UserTokenClaims = z.infer<typeof userClaimsSchema>;
@@ -25,12 +28,30 @@ export type ServiceTokenClaims = z.infer<typeof serviceClaimsSchema>;
 
 /** Who a verified access token speaks for. */
 export type AccessTokenSubject =
-  | { readonly kind: "user"; readonly userId: string; readonly sessionId: string; readonly role: "user" | "admin"; readonly claims: UserTokenClaims }
-  | { readonly kind: "service"; readonly clientId: string; readonly scopes: readonly string[]; readonly claims: ServiceTokenClaims };
+  | {
+      readonly kind: "user";
+      readonly userId: string;
+      readonly sessionId: string;
+      readonly role: "user" | "admin";
+      readonly claims: UserTokenClaims;
+    }
+  | {
+      readonly kind: "service";
+      readonly clientId: string;
+      readonly scopes: readonly string[];
+      readonly claims: ServiceTokenClaims;
+    };
 
 export interface AccessTokenService {
-  signUserToken(input: { userId: string; sessionId: string; role: "user" | "admin" }): Promise<SignedAccessToken>;
-  signServiceToken(input: { clientId: string; scopes: readonly string[] }): Promise<SignedAccessToken>;
+  signUserToken(input: {
+    userId: string;
+    sessionId: string;
+    role: "user" | "admin";
+  }): Promise<SignedAccessToken>;
+  signServiceToken(input: {
+    clientId: string;
+    scopes: readonly string[];
+  }): Promise<SignedAccessToken>;
   /** Verifies signature, algorithm, typ, iss, aud and exp; throws AuthError("INVALID_TOKEN"). */
   verify(token: string): Promise<AccessTokenSubject>;
 }
@@ -75,7 +96,8 @@ export function createAccessTokenService(options: {
     signUserToken: ({ userId, sessionId, role }) =>
       sign(userId, { sid: sessionId, role, client_id: USER_TOKEN_CLIENT_ID }),
 
-    signServiceToken: ({ clientId, scopes }) => sign(clientId, { scope: scopes.join(" "), client_id: clientId }),
+    signServiceToken: ({ clientId, scopes }) =>
+      sign(clientId, { scope: scopes.join(" "), client_id: clientId }),
 
     async verify(token) {
       let payload: unknown;
@@ -83,7 +105,8 @@ export function createAccessTokenService(options: {
         const result = await jwtVerify(
           token,
           (header: JWTHeaderParameters) => {
-            if (FORBIDDEN_HEADER_KEYS.some((name) => name in header)) throw new Error("embedded key material");
+            if (FORBIDDEN_HEADER_KEYS.some((name) => name in header))
+              throw new Error("embedded key material");
             const key = header.kid === undefined ? undefined : keyRing.find(header.kid);
             if (!key) throw new Error("unknown kid");
             return key.verifyKey;
@@ -100,19 +123,33 @@ export function createAccessTokenService(options: {
         payload = result.payload;
       } catch (error) {
         throw new AuthError("INVALID_TOKEN", {
-          message: error instanceof joseErrors.JWTExpired ? "the access token has expired" : "the access token is invalid",
+          message:
+            error instanceof joseErrors.JWTExpired
+              ? "the access token has expired"
+              : "the access token is invalid",
           cause: error,
         });
       }
       const user = userClaimsSchema.safeParse(payload);
       if (user.success) {
         const claims = user.data;
-        return { kind: "user", userId: claims.sub, sessionId: claims.sid, role: claims.role, claims };
+        return {
+          kind: "user",
+          userId: claims.sub,
+          sessionId: claims.sid,
+          role: claims.role,
+          claims,
+        };
       }
       const service = serviceClaimsSchema.safeParse(payload);
       if (service.success && service.data.client_id === service.data.sub) {
         const claims = service.data;
-        return { kind: "service", clientId: claims.sub, scopes: claims.scope.split(" ").filter(Boolean), claims };
+        return {
+          kind: "service",
+          clientId: claims.sub,
+          scopes: claims.scope.split(" ").filter(Boolean),
+          claims,
+        };
       }
       throw new AuthError("INVALID_TOKEN", { message: "the access token is invalid" });
     },

@@ -1,10 +1,19 @@
 import type { JWK } from "jose";
 import type { Kysely } from "kysely";
+import type { Clock } from "../clock.js";
 import type { SigningAlgorithm } from "../config.js";
 import type { Database } from "../db/schema.js";
-import type { Clock } from "../clock.js";
-import { exportPrivateJwk, generateSigningKey, type SigningKey, signingKeyFromPrivateJwk } from "./signing-key.js";
-import { deleteExpiredSigningKeys, findLiveSigningKeys, insertSigningKey } from "./signing-key.repository.js";
+import {
+  exportPrivateJwk,
+  generateSigningKey,
+  type SigningKey,
+  signingKeyFromPrivateJwk,
+} from "./signing-key.js";
+import {
+  deleteExpiredSigningKeys,
+  findLiveSigningKeys,
+  insertSigningKey,
+} from "./signing-key.repository.js";
 
 export interface KeyRingOptions {
   readonly db: Kysely<Database>;
@@ -49,7 +58,9 @@ export class KeyRing {
   }
 
   jwks(): { keys: JWK[] } {
-    return { keys: [...this.#byKid.values()].flatMap((key) => (key.publicJwk ? [key.publicJwk] : [])) };
+    return {
+      keys: [...this.#byKid.values()].flatMap((key) => (key.publicJwk ? [key.publicJwk] : [])),
+    };
   }
 
   /** Re-reads the stored keys; generates the first one when there is none. */
@@ -66,7 +77,11 @@ export class KeyRing {
       rows = await findLiveSigningKeys(db, algorithm, clock.nowIso());
     }
     const keys = await Promise.all(
-      rows.map((row) => this.#byKid.get(row.kid) ?? signingKeyFromPrivateJwk(algorithm, JSON.parse(row.private_jwk) as JWK)),
+      rows.map(
+        (row) =>
+          this.#byKid.get(row.kid) ??
+          signingKeyFromPrivateJwk(algorithm, JSON.parse(row.private_jwk) as JWK),
+      ),
     );
     const signing = rows.findIndex((row) => row.retired_at === null);
     this.#current = keys[signing] as SigningKey;
@@ -77,7 +92,9 @@ export class KeyRing {
   async rotate(): Promise<SigningKey> {
     const { db, algorithm, clock, accessTokenTtlSeconds } = this.#options;
     if (!this.usesDatabaseKeys) {
-      throw new Error("the signing key comes from JWT_PRIVATE_KEY or JWT_SECRET: rotate it by replacing that value");
+      throw new Error(
+        "the signing key comes from JWT_PRIVATE_KEY or JWT_SECRET: rotate it by replacing that value",
+      );
     }
     const key = await generateSigningKey(algorithm);
     const now = clock.now();
@@ -93,7 +110,9 @@ export class KeyRing {
       {
         now: now.toISOString(),
         // A minute of slack for clock skew between servers.
-        retiredKeysExpireAt: new Date(now.getTime() + (accessTokenTtlSeconds + 60) * 1000).toISOString(),
+        retiredKeysExpireAt: new Date(
+          now.getTime() + (accessTokenTtlSeconds + 60) * 1000,
+        ).toISOString(),
       },
     );
     return key;

@@ -1,5 +1,12 @@
-import { createHmac, createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  generateKeyPairSync,
+  type KeyObject,
+} from "node:crypto";
+import { calculateJwkThumbprint, exportJWK, type JWK } from "jose";
 import type { SigningAlgorithm } from "../config.js";
 
 /** A key that signs or verifies access tokens, imported once and kept as KeyObjects. */
@@ -37,17 +44,26 @@ export async function signingKeyFromConfig(
 
 /** A fresh key pair, for development and for `warden-server keys rotate`. */
 export async function generateSigningKey(algorithm: SigningAlgorithm): Promise<SigningKey> {
-  if (algorithm === "HS256") throw new Error("HS256 keys come from JWT_SECRET; they are never generated");
-  const { privateKey } = await generateKeyPair(algorithm, {
-    extractable: true,
-    ...(algorithm === "RS256" ? { modulusLength: 2048 } : {}),
-  });
-  return fromPrivateKey(algorithm, privateKey as unknown as KeyObject);
+  if (algorithm === "HS256")
+    throw new Error("HS256 keys come from JWT_SECRET; they are never generated");
+  const { privateKey } =
+    algorithm === "EdDSA"
+      ? generateKeyPairSync("ed25519")
+      : algorithm === "ES256"
+        ? generateKeyPairSync("ec", { namedCurve: "P-256" })
+        : generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return fromPrivateKey(algorithm, privateKey);
 }
 
 /** Rebuilds a stored key from its private JWK. */
-export async function signingKeyFromPrivateJwk(algorithm: SigningAlgorithm, privateJwk: JWK): Promise<SigningKey> {
-  const privateKey = createPrivateKey({ key: privateJwk as import("node:crypto").JsonWebKey, format: "jwk" });
+export async function signingKeyFromPrivateJwk(
+  algorithm: SigningAlgorithm,
+  privateJwk: JWK,
+): Promise<SigningKey> {
+  const privateKey = createPrivateKey({
+    key: privateJwk as import("node:crypto").JsonWebKey,
+    format: "jwk",
+  });
   return fromPrivateKey(algorithm, privateKey);
 }
 
@@ -55,7 +71,10 @@ export async function exportPrivateJwk(key: SigningKey): Promise<JWK> {
   return exportJWK(key.privateKey);
 }
 
-async function fromPrivateKey(algorithm: SigningAlgorithm, privateKey: KeyObject): Promise<SigningKey> {
+async function fromPrivateKey(
+  algorithm: SigningAlgorithm,
+  privateKey: KeyObject,
+): Promise<SigningKey> {
   assertKeyFits(algorithm, privateKey);
   const verifyKey = createPublicKey(privateKey);
   const jwk = await exportJWK(verifyKey);
@@ -68,8 +87,12 @@ function assertKeyFits(algorithm: SigningAlgorithm, key: KeyObject): void {
   const type = key.asymmetricKeyType;
   const ok =
     (algorithm === "EdDSA" && type === "ed25519") ||
-    (algorithm === "ES256" && type === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1") ||
-    (algorithm === "RS256" && type === "rsa" && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048);
+    (algorithm === "ES256" &&
+      type === "ec" &&
+      key.asymmetricKeyDetails?.namedCurve === "prime256v1") ||
+    (algorithm === "RS256" &&
+      type === "rsa" &&
+      (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048);
   if (!ok) {
     const wanted = CURVE_OF[algorithm] ?? "an RSA key of at least 2048 bits";
     throw new Error(`JWT_PRIVATE_KEY does not fit ${algorithm}: it needs ${wanted}`);

@@ -1,7 +1,7 @@
-import type { SessionService } from "../session/session.service.js";
 import { AuthError } from "../errors.js";
-import type { UserService } from "../user/user.service.js";
+import type { SessionService } from "../session/session.service.js";
 import type { User } from "../user/user.js";
+import type { UserService } from "../user/user.service.js";
 import type { AccessTokenService } from "./access-token.js";
 
 /** What a login or a refresh hands the client (CONTRACT: TokenPair). */
@@ -15,7 +15,10 @@ export interface TokenPair {
 
 export interface TokenPairIssuer {
   /** Checks the credentials and starts a session. Throws INVALID_CREDENTIALS. */
-  login(credentials: { username: string; password: string }, client: ClientInfo): Promise<{ user: User; tokens: TokenPair; sessionId: string }>;
+  login(
+    credentials: { username: string; password: string },
+    client: ClientInfo,
+  ): Promise<{ user: User; tokens: TokenPair; sessionId: string }>;
   /** Rotates the refresh token; the session (sid) stays. Throws INVALID_REFRESH_TOKEN. */
   refresh(refreshToken: string): Promise<{ user: User; tokens: TokenPair; sessionId: string }>;
 }
@@ -32,16 +35,31 @@ export function createTokenPairIssuer(deps: {
 }): TokenPairIssuer {
   const { users, sessions, tokens } = deps;
 
-  async function pair(user: User, sessionId: string, refreshToken: string, refreshExpiresIn: number): Promise<TokenPair> {
+  async function pair(
+    user: User,
+    sessionId: string,
+    refreshToken: string,
+    refreshExpiresIn: number,
+  ): Promise<TokenPair> {
     const access = await tokens.signUserToken({ userId: user.id, sessionId, role: user.role });
-    return { accessToken: access.token, tokenType: "Bearer", expiresIn: access.expiresIn, refreshToken, refreshExpiresIn };
+    return {
+      accessToken: access.token,
+      tokenType: "Bearer",
+      expiresIn: access.expiresIn,
+      refreshToken,
+      refreshExpiresIn,
+    };
   }
 
   return {
     async login(credentials, client) {
       const user = await users.authenticate(credentials);
       const issued = await sessions.create(user.id, client);
-      return { user, sessionId: issued.sessionId, tokens: await pair(user, issued.sessionId, issued.refreshToken, issued.refreshExpiresIn) };
+      return {
+        user,
+        sessionId: issued.sessionId,
+        tokens: await pair(user, issued.sessionId, issued.refreshToken, issued.refreshExpiresIn),
+      };
     },
 
     async refresh(refreshToken) {
@@ -51,7 +69,11 @@ export function createTokenPairIssuer(deps: {
         await sessions.revoke(issued.userId, issued.sessionId, "disabled");
         throw new AuthError("INVALID_REFRESH_TOKEN");
       }
-      return { user, sessionId: issued.sessionId, tokens: await pair(user, issued.sessionId, issued.refreshToken, issued.refreshExpiresIn) };
+      return {
+        user,
+        sessionId: issued.sessionId,
+        tokens: await pair(user, issued.sessionId, issued.refreshToken, issued.refreshExpiresIn),
+      };
     },
   };
 }

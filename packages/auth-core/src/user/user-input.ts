@@ -9,7 +9,10 @@ export const usernameSchema = z
   .max(32, "must be at most 32 characters")
   .regex(/^[A-Za-z0-9_.-]+$/, "may contain only letters, digits, '_', '.' and '-'");
 
-export const emailSchema = z.string().max(254, "must be at most 254 characters").pipe(z.email("must be a valid email address"));
+export const emailSchema = z
+  .string()
+  .max(254, "must be at most 254 characters")
+  .pipe(z.email("must be a valid email address"));
 
 export const displayNameSchema = z
   .string()
@@ -20,7 +23,10 @@ export const displayNameSchema = z
 export const passwordSchema = z
   .string()
   .min(1, "must not be empty")
-  .refine((password) => [...password].length <= PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`);
+  .refine(
+    (password) => [...password].length <= PASSWORD_MAX_LENGTH,
+    `must be at most ${PASSWORD_MAX_LENGTH} characters`,
+  );
 
 export const registrationSchema = z.object({
   username: usernameSchema,

@@ -19,7 +19,10 @@ export async function findUserById(db: Kysely<Database>, id: string): Promise<Us
 }
 
 /** By username, or by email when the identifier has an "@" (usernames cannot). */
-export async function findUserByLogin(db: Kysely<Database>, identifier: string): Promise<UserRow | undefined> {
+export async function findUserByLogin(
+  db: Kysely<Database>,
+  identifier: string,
+): Promise<UserRow | undefined> {
   const query = db.selectFrom("users").selectAll();
   return identifier.includes("@")
     ? query.where("email_key", "=", emailKey(identifier)).executeTakeFirst()
@@ -34,21 +37,47 @@ export async function findTakenIdentity(
     .selectFrom("users")
     .select(["username_key", "email_key"])
     .where((eb) =>
-      eb.or([eb("username_key", "=", usernameKey(identity.username)), eb("email_key", "=", emailKey(identity.email))]),
+      eb.or([
+        eb("username_key", "=", usernameKey(identity.username)),
+        eb("email_key", "=", emailKey(identity.email)),
+      ]),
     )
     .executeTakeFirst();
 }
 
-export async function updatePasswordHash(db: Kysely<Database>, id: string, passwordHash: string, now: string): Promise<void> {
-  await db.updateTable("users").set({ password_hash: passwordHash, updated_at: now }).where("id", "=", id).execute();
+export async function updatePasswordHash(
+  db: Kysely<Database>,
+  id: string,
+  passwordHash: string,
+  now: string,
+): Promise<void> {
+  await db
+    .updateTable("users")
+    .set({ password_hash: passwordHash, updated_at: now })
+    .where("id", "=", id)
+    .execute();
 }
 
-export async function updateRole(db: Kysely<Database>, id: string, role: Role, now: string): Promise<void> {
+export async function updateRole(
+  db: Kysely<Database>,
+  id: string,
+  role: Role,
+  now: string,
+): Promise<void> {
   await db.updateTable("users").set({ role, updated_at: now }).where("id", "=", id).execute();
 }
 
-export async function updateDisabled(db: Kysely<Database>, id: string, disabled: boolean, now: string): Promise<void> {
-  await db.updateTable("users").set({ disabled: disabled ? 1 : 0, updated_at: now }).where("id", "=", id).execute();
+export async function updateDisabled(
+  db: Kysely<Database>,
+  id: string,
+  disabled: boolean,
+  now: string,
+): Promise<void> {
+  await db
+    .updateTable("users")
+    .set({ disabled: disabled ? 1 : 0, updated_at: now })
+    .where("id", "=", id)
+    .execute();
 }
 
 export async function countActiveAdmins(db: Kysely<Database>): Promise<number> {
@@ -64,7 +93,11 @@ export async function countActiveAdmins(db: Kysely<Database>): Promise<number> {
 /** A page of users, oldest first, after the (created_at, id) cursor. */
 export async function listUsers(
   db: Kysely<Database>,
-  options: { limit: number; after?: { createdAt: string; id: string } | undefined; query?: string | undefined },
+  options: {
+    limit: number;
+    after?: { createdAt: string; id: string } | undefined;
+    query?: string | undefined;
+  },
 ): Promise<UserRow[]> {
   let q = db.selectFrom("users").selectAll();
   if (options.query) {
@@ -76,7 +109,12 @@ export async function listUsers(
   }
   if (options.after) {
     const { createdAt, id } = options.after;
-    q = q.where((eb) => eb.or([eb("created_at", ">", createdAt), eb.and([eb("created_at", "=", createdAt), eb("id", ">", id)])]));
+    q = q.where((eb) =>
+      eb.or([
+        eb("created_at", ">", createdAt),
+        eb.and([eb("created_at", "=", createdAt), eb("id", ">", id)]),
+      ]),
+    );
   }
   return q.orderBy("created_at").orderBy("id").limit(options.limit).execute();
 }

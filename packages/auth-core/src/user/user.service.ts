@@ -1,14 +1,14 @@
 import type { Kysely } from "kysely";
 import type { Clock } from "../clock.js";
-import { uniqueViolationColumn } from "../db/unique-violation.js";
 import type { Database } from "../db/schema.js";
+import { uniqueViolationColumn } from "../db/unique-violation.js";
 import { AuthError, type FieldIssue, invalidInput } from "../errors.js";
 import { newId } from "../ids.js";
 import type { PasswordHasher } from "../password/password-hasher.js";
 import { passwordPolicyViolation } from "../password/password-policy.js";
-import { type Role, type User, toUser } from "./user.js";
-import { type CredentialsInput, type RegistrationInput, registrationSchema } from "./user-input.js";
+import { type Role, toUser, type User } from "./user.js";
 import * as users from "./user.repository.js";
+import { type CredentialsInput, type RegistrationInput, registrationSchema } from "./user-input.js";
 
 export interface UserServiceOptions {
   readonly db: Kysely<Database>;
@@ -25,7 +25,10 @@ export interface UserService {
   findById(id: string): Promise<User | null>;
   findByUsername(username: string): Promise<User | null>;
   /** Throws INVALID_INPUT naming currentPassword or newPassword. */
-  changePassword(userId: string, input: { currentPassword: string; newPassword: string }): Promise<void>;
+  changePassword(
+    userId: string,
+    input: { currentPassword: string; newPassword: string },
+  ): Promise<void>;
   isDisabled(userId: string): Promise<boolean>;
   setRole(userId: string, role: Role): Promise<User>;
   setDisabled(userId: string, disabled: boolean): Promise<User>;
@@ -34,8 +37,15 @@ export interface UserService {
 export function createUserService(options: UserServiceOptions): UserService {
   const { db, hasher, passwordMinLength, clock } = options;
 
-  function policyIssues(password: string, context: { username: string; email: string }, field: string): FieldIssue[] {
-    const violation = passwordPolicyViolation(password, { minLength: passwordMinLength, ...context });
+  function policyIssues(
+    password: string,
+    context: { username: string; email: string },
+    field: string,
+  ): FieldIssue[] {
+    const violation = passwordPolicyViolation(password, {
+      minLength: passwordMinLength,
+      ...context,
+    });
     return violation ? [{ field, message: violation }] : [];
   }
 
@@ -49,7 +59,12 @@ export function createUserService(options: UserServiceOptions): UserService {
     async register(input) {
       const parsed = registrationSchema.safeParse(input);
       if (!parsed.success) {
-        throw invalidInput(parsed.error.issues.map((issue) => ({ field: issue.path.join("."), message: issue.message })));
+        throw invalidInput(
+          parsed.error.issues.map((issue) => ({
+            field: issue.path.join("."),
+            message: issue.message,
+          })),
+        );
       }
       const { username, email, name, password } = parsed.data;
       const issues = policyIssues(password, { username, email }, "password");
@@ -58,7 +73,10 @@ export function createUserService(options: UserServiceOptions): UserService {
       // A cheap check first so a taken name does not cost a bcrypt hash; the
       // unique indexes below still decide races between concurrent registrations.
       const taken = await users.findTakenIdentity(db, { username, email });
-      if (taken) throw takenError(taken.username_key === users.usernameKey(username) ? "username_key" : "email_key");
+      if (taken)
+        throw takenError(
+          taken.username_key === users.usernameKey(username) ? "username_key" : "email_key",
+        );
 
       const now = clock.nowIso();
       const row = {
@@ -87,7 +105,9 @@ export function createUserService(options: UserServiceOptions): UserService {
     async authenticate({ username, password }) {
       const row = await users.findUserByLogin(db, username);
       // Verify against a dummy hash so an unknown user takes as long as a wrong password.
-      const valid = row ? await hasher.verify(password, row.password_hash) : await hasher.verifyDummy(password);
+      const valid = row
+        ? await hasher.verify(password, row.password_hash)
+        : await hasher.verifyDummy(password);
       // A disabled account gets the same answer as a wrong password, after the same work.
       if (!row || !valid || row.disabled) throw new AuthError("INVALID_CREDENTIALS");
       return toUser(row);
@@ -108,7 +128,11 @@ export function createUserService(options: UserServiceOptions): UserService {
       if (!(await hasher.verify(currentPassword, row.password_hash))) {
         throw invalidInput([{ field: "currentPassword", message: "is not your current password" }]);
       }
-      const issues = policyIssues(newPassword, { username: row.username, email: row.email }, "newPassword");
+      const issues = policyIssues(
+        newPassword,
+        { username: row.username, email: row.email },
+        "newPassword",
+      );
       if (issues.length > 0) throw invalidInput(issues);
       await users.updatePasswordHash(db, userId, await hasher.hash(newPassword), clock.nowIso());
     },
@@ -120,7 +144,12 @@ export function createUserService(options: UserServiceOptions): UserService {
 
     async setRole(userId, role) {
       const row = await requireUser(userId);
-      if (row.role === "admin" && role !== "admin" && !row.disabled && (await users.countActiveAdmins(db)) <= 1) {
+      if (
+        row.role === "admin" &&
+        role !== "admin" &&
+        !row.disabled &&
+        (await users.countActiveAdmins(db)) <= 1
+      ) {
         throw new AuthError("LAST_ADMIN");
       }
       await users.updateRole(db, userId, role, clock.nowIso());
@@ -129,7 +158,12 @@ export function createUserService(options: UserServiceOptions): UserService {
 
     async setDisabled(userId, disabled) {
       const row = await requireUser(userId);
-      if (disabled && row.role === "admin" && !row.disabled && (await users.countActiveAdmins(db)) <= 1) {
+      if (
+        disabled &&
+        row.role === "admin" &&
+        !row.disabled &&
+        (await users.countActiveAdmins(db)) <= 1
+      ) {
         throw new AuthError("LAST_ADMIN");
       }
       await users.updateDisabled(db, userId, disabled, clock.nowIso());
@@ -140,6 +174,10 @@ export function createUserService(options: UserServiceOptions): UserService {
 
 function takenError(column: string): AuthError {
   return column === "email_key"
-    ? new AuthError("EMAIL_TAKEN", { issues: [{ field: "email", message: "is already registered" }] })
-    : new AuthError("USERNAME_TAKEN", { issues: [{ field: "username", message: "is already taken" }] });
+    ? new AuthError("EMAIL_TAKEN", {
+        issues: [{ field: "email", message: "is already registered" }],
+      })
+    : new AuthError("USERNAME_TAKEN", {
+        issues: [{ field: "username", message: "is already taken" }],
+      });
 }

@@ -22,9 +22,18 @@ export interface PublicUser {
 }
 
 export function toUser(row: UserRow): User {
-  return { id: row.id, username: row.username, email: row.email, name: row.name, role: row.role, createdAt: row.created_at };
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    createdAt: row.created_at,
+  };
 }
 
-export function toPublicUser(user: Pick<User, "id" | "username" | "name" | "createdAt">): PublicUser {
+export function toPublicUser(
+  user: Pick<User, "id" | "username" | "name" | "createdAt">,
+): PublicUser {
   return { id: user.id, username: user.username, name: user.name, createdAt: user.createdAt };
 }

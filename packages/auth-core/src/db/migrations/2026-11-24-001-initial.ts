@@ -18,12 +18,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("created_at", "varchar(32)", (c) => c.notNull())
     .addColumn("updated_at", "varchar(32)", (c) => c.notNull())
     .execute();
-  await db.schema.createIndex("users_created_at_idx").on("users").columns(["created_at", "id"]).execute();
+  await db.schema
+    .createIndex("users_created_at_idx")
+    .on("users")
+    .columns(["created_at", "id"])
+    .execute();
 
   await db.schema
     .createTable("sessions")
     .addColumn("id", "varchar(36)", (c) => c.primaryKey())
-    .addColumn("user_id", "varchar(36)", (c) => c.notNull().references("users.id").onDelete("cascade"))
+    .addColumn("user_id", "varchar(36)", (c) =>
+      c.notNull().references("users.id").onDelete("cascade"),
+    )
     .addColumn("created_at", "varchar(32)", (c) => c.notNull())
     .addColumn("last_used_at", "varchar(32)", (c) => c.notNull())
     .addColumn("expires_at", "varchar(32)", (c) => c.notNull())
@@ -33,17 +39,27 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("ip", "varchar(64)")
     .execute();
   await db.schema.createIndex("sessions_user_id_idx").on("sessions").column("user_id").execute();
-  await db.schema.createIndex("sessions_expires_at_idx").on("sessions").column("expires_at").execute();
+  await db.schema
+    .createIndex("sessions_expires_at_idx")
+    .on("sessions")
+    .column("expires_at")
+    .execute();
 
   await db.schema
     .createTable("refresh_tokens")
     .addColumn("token_hash", "varchar(64)", (c) => c.primaryKey())
-    .addColumn("session_id", "varchar(36)", (c) => c.notNull().references("sessions.id").onDelete("cascade"))
+    .addColumn("session_id", "varchar(36)", (c) =>
+      c.notNull().references("sessions.id").onDelete("cascade"),
+    )
     .addColumn("created_at", "varchar(32)", (c) => c.notNull())
     .addColumn("expires_at", "varchar(32)", (c) => c.notNull())
     .addColumn("rotated_at", "varchar(32)")
     .execute();
-  await db.schema.createIndex("refresh_tokens_session_id_idx").on("refresh_tokens").column("session_id").execute();
+  await db.schema
+    .createIndex("refresh_tokens_session_id_idx")
+    .on("refresh_tokens")
+    .column("session_id")
+    .execute();
 
   await db.schema
     .createTable("signing_keys")
@@ -69,14 +85,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable("posts")
     .addColumn("id", "varchar(36)", (c) => c.primaryKey())
-    .addColumn("owner_id", "varchar(36)", (c) => c.notNull().references("users.id").onDelete("cascade"))
+    .addColumn("owner_id", "varchar(36)", (c) =>
+      c.notNull().references("users.id").onDelete("cascade"),
+    )
     .addColumn("title", "varchar(200)", (c) => c.notNull())
     .addColumn("content", "text", (c) => c.notNull())
     .addColumn("published", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("created_at", "varchar(32)", (c) => c.notNull())
     .addColumn("updated_at", "varchar(32)", (c) => c.notNull())
     .execute();
-  await db.schema.createIndex("posts_created_at_idx").on("posts").columns(["created_at", "id"]).execute();
+  await db.schema
+    .createIndex("posts_created_at_idx")
+    .on("posts")
+    .columns(["created_at", "id"])
+    .execute();
   await db.schema.createIndex("posts_owner_id_idx").on("posts").column("owner_id").execute();
 
   await db.schema
@@ -89,12 +111,28 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("ip", "varchar(64)")
     .addColumn("detail", "text", (c) => c.notNull())
     .execute();
-  await db.schema.createIndex("audit_events_at_idx").on("audit_events").columns(["at", "id"]).execute();
-  await db.schema.createIndex("audit_events_user_id_idx").on("audit_events").columns(["user_id", "at"]).execute();
+  await db.schema
+    .createIndex("audit_events_at_idx")
+    .on("audit_events")
+    .columns(["at", "id"])
+    .execute();
+  await db.schema
+    .createIndex("audit_events_user_id_idx")
+    .on("audit_events")
+    .columns(["user_id", "at"])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ["audit_events", "posts", "clients", "signing_keys", "refresh_tokens", "sessions", "users"]) {
+  for (const table of [
+    "audit_events",
+    "posts",
+    "clients",
+    "signing_keys",
+    "refresh_tokens",
+    "sessions",
+    "users",
+  ]) {
     await db.schema.dropTable(table).ifExists().execute();
   }
 }
