@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from "kysely";
 import { createPool } from "mysql2";
 import pg from "pg";
 import type { Database } from "./schema.js";
@@ -11,6 +11,8 @@ export type DialectName = "sqlite" | "postgres" | "mysql";
 export interface WardenDatabase {
   readonly db: Kysely<Database>;
   readonly dialect: DialectName;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
   /** Closes every pooled connection; the database is unusable afterwards. */
   destroy(): Promise<void>;
 }
@@ -40,7 +42,14 @@ export function dialectOf(url: string): DialectName {
 export function createDatabase(url: string, options: DatabaseOptions = {}): WardenDatabase {
   const dialect = dialectOf(url);
   const db = new Kysely<Database>({ dialect: createDialect(dialect, url, options) });
-  return { db, dialect, destroy: () => db.destroy() };
+  return {
+    db,
+    dialect,
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    destroy: () => db.destroy(),
+  };
 }
 
 function createDialect(dialect: DialectName, url: string, options: DatabaseOptions) {

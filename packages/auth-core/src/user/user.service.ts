@@ -4,6 +4,7 @@ import type { Database } from "../db/schema.js";
 import { uniqueViolationColumn } from "../db/unique-violation.js";
 import { AuthError, type FieldIssue, invalidInput } from "../errors.js";
 import { newId } from "../ids.js";
+import { decodeCursor, type Page, toPage } from "../pagination.js";
 import type { PasswordHasher } from "../password/password-hasher.js";
 import { passwordPolicyViolation } from "../password/password-policy.js";
 import { type Role, toUser, type User } from "./user.js";
@@ -30,6 +31,12 @@ export interface UserService {
     input: { currentPassword: string; newPassword: string },
   ): Promise<void>;
   isDisabled(userId: string): Promise<boolean>;
+  /** Oldest first; `query` matches username, email or name, ignoring case. */
+  list(options: {
+    limit: number;
+    cursor?: string | null | undefined;
+    query?: string | undefined;
+  }): Promise<Page<User>>;
   setRole(userId: string, role: Role): Promise<User>;
   setDisabled(userId: string, disabled: boolean): Promise<User>;
 }
@@ -140,6 +147,15 @@ export function createUserService(options: UserServiceOptions): UserService {
     async isDisabled(userId) {
       const row = await users.findUserById(db, userId);
       return !row || row.disabled === 1;
+    },
+
+    async list({ limit, cursor, query }) {
+      const rows = await users.listUsers(db, {
+        limit: limit + 1,
+        after: decodeCursor(cursor),
+        query,
+      });
+      return toPage(rows, limit, toUser);
     },
 
     async setRole(userId, role) {

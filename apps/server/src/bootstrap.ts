@@ -1,0 +1,77 @@
+import {
+  createDatabase,
+  createWarden,
+  migrateToLatest,
+  type WardenConfig,
+} from "@warden/auth-core";
+import { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { ServerDeps } from "./context.js";
+import { createLoginThrottle } from "./security/login-throttle.js";
+import {
+  createSessionRevocations,
+  type SessionRevocations,
+} from "./security/session-revocations.js";
+import { version } from "./version.js";
+
+export interface Running {
+  readonly deps: ServerDeps;
+  /** Stops the background jobs and closes Redis and the database. */
+  close(): Promise<void>;
+}
+
+/** Connects, migrates, and wires everything the server needs from a config. */
+export async function bootstrap(config: WardenConfig, logger: Logger): Promise<Running> {
+  const database = createDatabase(config.databaseUrl);
+  await migrateToLatest(database.db);
+
+  // The revocation set needs the session service, which needs to tell it
+  // about revocations: the late binding breaks that circle.
+  let revocations: SessionRevocations | undefined;
+  const warden = await createWarden({
+    config,
+    database,
+    onSessionsRevoked: (ids) => revocations?.revoked(ids),
+  });
+  revocations = await createSessionRevocations({
+    sessions: warden.sessions,
+    retentionSeconds: config.accessTokenTtlSeconds,
+    redisUrl: config.redisUrl,
+    logger,
+  });
+  const throttleRedis = config.redisUrl
+    ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }).on(
+        "error",
+        () => {},
+      )
+    : undefined;
+  const throttle = createLoginThrottle({ redis: throttleRedis });
+
+  // Running servers pick up `warden-server keys rotate` within a minute.
+  const keyReload = setInterval(() => {
+    warden.keyRing
+      .reload()
+      .catch((error: unknown) => logger.warn({ err: error }, "signing keys: reload failed"));
+  }, 60_000);
+  // Ended sessions are deleted once no token of theirs can be alive.
+  const cleanup = setInterval(() => {
+    const before = new Date(Date.now() - (config.accessTokenTtlSeconds + 3600) * 1000);
+    warden.sessions
+      .deleteEnded(before)
+      .catch((error: unknown) => logger.warn({ err: error }, "session cleanup failed"));
+  }, 3600_000);
+  keyReload.unref();
+  cleanup.unref();
+
+  const deps: ServerDeps = { warden, revocations, throttle, logger, version };
+  return {
+    deps,
+    async close() {
+      clearInterval(keyReload);
+      clearInterval(cleanup);
+      await revocations?.close();
+      throttleRedis?.disconnect();
+      await database.destroy();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { TRPCError } from "@trpc/server";
+import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
+import { AuthError, type AuthErrorCode } from "@warden/auth-core";
+
+/** The one place that knows which tRPC code each auth-core error becomes (CONTRACT: Errors). */
+const TRPC_CODE_OF: Record<AuthErrorCode, TRPC_ERROR_CODE_KEY> = {
+  INVALID_INPUT: "BAD_REQUEST",
+  INVALID_CREDENTIALS: "UNAUTHORIZED",
+  INVALID_TOKEN: "UNAUTHORIZED",
+  INVALID_REFRESH_TOKEN: "UNAUTHORIZED",
+  INVALID_CLIENT: "UNAUTHORIZED",
+  INVALID_SCOPE: "FORBIDDEN",
+  FORBIDDEN: "FORBIDDEN",
+  NOT_FOUND: "NOT_FOUND",
+  USERNAME_TAKEN: "CONFLICT",
+  EMAIL_TAKEN: "CONFLICT",
+  LAST_ADMIN: "CONFLICT",
+  TOO_MANY_ATTEMPTS: "TOO_MANY_REQUESTS",
+};
+
+/** A TRPCError for an AuthError (kept as `cause`); anything else is returned as is. */
+export function toTRPCError(error: unknown): unknown {
+  if (!(error instanceof AuthError)) return error;
+  return new TRPCError({ code: TRPC_CODE_OF[error.code], message: error.message, cause: error });
+}
+
+/** The AuthError behind a tRPC error, if there is one. */
+export function authErrorOf(error: { cause?: unknown }): AuthError | undefined {
+  return error.cause instanceof AuthError ? error.cause : undefined;
+}

@@ -1,0 +1,95 @@
+import { AuthError, credentialsSchema, type TokenPair } from "@warden/auth-core";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ServerDeps } from "../context.js";
+import { passwordLogin } from "../security/password-login.js";
+import { formParameters, required } from "./form-parameters.js";
+import { noStore, OAuthError, sendOAuthError } from "./oauth-response.js";
+
+/** RFC 6749 §5.1 success body. */
+interface TokenResponse {
+  access_token: string;
+  token_type: "Bearer";
+  expires_in: number;
+  refresh_token?: string;
+  scope?: string;
+}
+
+function fromPair(pair: TokenPair): TokenResponse {
+  return {
+    access_token: pair.accessToken,
+    token_type: "Bearer",
+    expires_in: pair.expiresIn,
+    refresh_token: pair.refreshToken,
+  };
+}
+
+/** auth-core's refusals in RFC 6749 §5.2 terms. */
+function toOAuthError(error: unknown): unknown {
+  if (!(error instanceof AuthError)) return error;
+  switch (error.code) {
+    case "INVALID_INPUT":
+      return new OAuthError("invalid_request", error.message);
+    case "TOO_MANY_ATTEMPTS":
+      return new OAuthError("invalid_grant", error.message, {
+        status: 429,
+        retryAfterSeconds: error.retryAfterSeconds,
+      });
+    case "INVALID_CLIENT":
+      return new OAuthError("invalid_client", error.message);
+    case "INVALID_SCOPE":
+      return new OAuthError("invalid_scope", error.message);
+    default:
+      return new OAuthError("invalid_grant", error.message);
+  }
+}
+
+/** `POST /oauth/token`: the password (§4.3), refresh_token (§6) and client_credentials (§4.4) grants. */
+export function registerTokenEndpoint(app: FastifyInstance, deps: ServerDeps): void {
+  app.post("/oauth/token", async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const parameters = formParameters(request.headers["content-type"], request.body);
+      const grantType = required(parameters, "grant_type");
+      const body = await grant(grantType, parameters, request, deps);
+      return noStore(reply).send(body);
+    } catch (error) {
+      const oauthError = toOAuthError(error);
+      if (oauthError instanceof OAuthError) return sendOAuthError(reply, oauthError);
+      throw error;
+    }
+  });
+}
+
+async function grant(
+  grantType: string,
+  parameters: Map<string, string>,
+  request: FastifyRequest,
+  deps: ServerDeps,
+): Promise<TokenResponse> {
+  switch (grantType) {
+    case "password": {
+      // User tokens carry a role, not scopes: any scope asked for is one we cannot grant.
+      if (parameters.has("scope"))
+        throw new OAuthError("invalid_scope", "user tokens take no scope");
+      const credentials = credentialsSchema.safeParse({
+        username: required(parameters, "username"),
+        password: required(parameters, "password"),
+      });
+      if (!credentials.success)
+        throw new OAuthError("invalid_request", "username or password is malformed");
+      const { tokens } = await passwordLogin(deps, credentials.data, {
+        ip: request.ip,
+        userAgent: request.headers["user-agent"] ?? null,
+      });
+      return fromPair(tokens);
+    }
+    case "refresh_token": {
+      const { tokens } = await deps.warden.auth.refresh(required(parameters, "refresh_token"));
+      return fromPair(tokens);
+    }
+    default:
+      throw new OAuthError(
+        "unsupported_grant_type",
+        `grant_type "${grantType.slice(0, 40)}" is not supported`,
+      );
+  }
+}

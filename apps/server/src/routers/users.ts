@@ -1,0 +1,41 @@
+import { AuthError, toPublicUser } from "@warden/auth-core";
+import { z } from "zod";
+import { idSchema, passwordSchema } from "../schemas/inputs.js";
+import { okSchema, publicUserSchema, userSchema } from "../schemas/outputs.js";
+import { protectedProcedure, router, scopedProcedure } from "../trpc.js";
+
+export const usersRouter = router({
+  me: protectedProcedure.output(userSchema).query(async ({ ctx }) => {
+    const user = await ctx.deps.warden.users.findById(ctx.auth.userId);
+    if (!user) throw new AuthError("INVALID_TOKEN", { message: "the account no longer exists" });
+    return user;
+  }),
+
+  byId: scopedProcedure("users:read")
+    .input(z.object({ id: idSchema }))
+    .output(publicUserSchema)
+    .query(async ({ ctx, input }) => {
+      const user = await ctx.deps.warden.users.findById(input.id);
+      if (!user) throw new AuthError("NOT_FOUND", { message: "no such user" });
+      return toPublicUser(user);
+    }),
+
+  changePassword: protectedProcedure
+    .input(z.object({ currentPassword: passwordSchema, newPassword: passwordSchema }))
+    .output(okSchema)
+    .mutation(async ({ ctx, input }) => {
+      const { warden } = ctx.deps;
+      const { userId, sessionId } = ctx.auth;
+      await warden.users.changePassword(userId, input);
+      const ended = await warden.sessions.revokeAll(userId, "password_change", {
+        exceptSessionId: sessionId,
+      });
+      await warden.audit.record({
+        kind: "password.changed",
+        userId,
+        ip: ctx.request.ip,
+        detail: { sessionsEnded: ended },
+      });
+      return { ok: true as const };
+    }),
+});

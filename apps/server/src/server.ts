@@ -1,0 +1,63 @@
+import cors from "@fastify/cors";
+import formbody from "@fastify/formbody";
+import helmet from "@fastify/helmet";
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import type { ServerDeps } from "./context.js";
+import { registerHealthRoutes } from "./http/health-routes.js";
+import { registerTrpc } from "./http/trpc-plugin.js";
+import { registerDiscovery } from "./oauth/discovery.js";
+import { registerRevocationEndpoint } from "./oauth/revocation-endpoint.js";
+import { registerTokenEndpoint } from "./oauth/token-endpoint.js";
+
+export interface ServerOptions {
+  /** Browser origins CORS lets in; none by default. */
+  readonly corsOrigins?: readonly string[];
+  /** The largest request body, in bytes. */
+  readonly bodyLimit?: number;
+}
+
+/** Builds the HTTP app: tRPC at /trpc, the OAuth endpoints, discovery and health. It does not listen. */
+export async function createServer(
+  deps: ServerDeps,
+  options: ServerOptions = {},
+): Promise<FastifyInstance> {
+  const bodyLimit = options.bodyLimit ?? 64 * 1024;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit,
+    requestIdHeader: "x-request-id",
+    requestIdLogLabel: "requestId",
+    // Lets close() end idle keep-alive sockets at once while in-flight requests finish.
+    forceCloseConnections: "idle",
+    return503OnClosing: true,
+  });
+
+  await app.register(helmet, { global: true });
+  await app.register(cors, {
+    origin: options.corsOrigins?.length ? [...options.corsOrigins] : false,
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Client mistakes the framework catches (bad JSON, too large, wrong type) keep their 4xx status.
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply
+        .status(error.statusCode)
+        .send({ error: "invalid_request", error_description: error.message });
+    }
+    request.log.error({ err: error }, "request failed");
+    return reply
+      .status(500)
+      .send({ error: "server_error", error_description: "internal server error" });
+  });
+  app.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: "not_found" }));
+
+  await registerTrpc(app, deps, { maxBodySize: bodyLimit });
+  await app.register(async (oauth) => {
+    await oauth.register(formbody, { bodyLimit });
+    registerTokenEndpoint(oauth, deps);
+    registerRevocationEndpoint(oauth, deps);
+  });
+  registerDiscovery(app, deps);
+  registerHealthRoutes(app, deps);
+  return app;
+}

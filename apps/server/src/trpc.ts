@@ -1,0 +1,87 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import type { AccessTokenSubject } from "@warden/auth-core";
+import { AuthError } from "@warden/auth-core";
+import type { Context } from "./context.js";
+import { describeFieldErrors, fieldErrorsOf } from "./errors/field-errors.js";
+import { authErrorOf, toTRPCError } from "./errors/to-trpc-error.js";
+import { authenticateRequest } from "./security/authenticate-request.js";
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const authError = authErrorOf(error);
+    const fieldErrors = error.code === "BAD_REQUEST" ? fieldErrorsOf(error.cause, authError) : null;
+    const internal = error.code === "INTERNAL_SERVER_ERROR";
+    return {
+      // Never the stack, whatever NODE_ENV says; never driver text for an unexpected failure.
+      message: internal
+        ? "internal server error"
+        : fieldErrors
+          ? describeFieldErrors(fieldErrors)
+          : shape.message,
+      code: shape.code,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        ...(shape.data.path ? { path: shape.data.path } : {}),
+        ...(fieldErrors ? { fieldErrors } : {}),
+        ...(authError?.retryAfterSeconds !== undefined
+          ? { retryAfter: authError.retryAfterSeconds }
+          : {}),
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Turns auth-core's typed errors into tRPC codes, keeping the original as `cause`. */
+const mapAuthErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AuthError) {
+    throw toTRPCError(result.error.cause);
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapAuthErrors);
+
+/** Any valid access token: a user's or a service's. */
+export const authenticatedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const subject: AccessTokenSubject = await authenticateRequest(
+    ctx.deps,
+    ctx.request.authorization,
+  );
+  return next({ ctx: { subject } });
+});
+
+/** A user's access token; a service token is FORBIDDEN. Puts a non-null `user` on the context. */
+export const protectedProcedure = authenticatedProcedure.use(({ ctx, next }) => {
+  if (ctx.subject.kind !== "user") {
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: "this procedure takes a user's token, not a service token",
+    });
+  }
+  const { userId, sessionId, role, claims } = ctx.subject;
+  return next({ ctx: { auth: { userId, sessionId, role, claims } } });
+});
+
+/** An admin's user token. The role is the token's: a promotion takes effect at the next login. */
+export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
+  if (ctx.auth.role !== "admin") throw new TRPCError({ code: "FORBIDDEN", message: "admins only" });
+  return next();
+});
+
+/** A user token, or a service token that holds `scope`. */
+export function scopedProcedure(scope: string) {
+  return authenticatedProcedure.use(({ ctx, next }) => {
+    if (ctx.subject.kind === "service" && !ctx.subject.scopes.includes(scope)) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `this service token lacks the scope "${scope}"`,
+      });
+    }
+    return next();
+  });
+}
