@@ -26,10 +26,19 @@ export async function createServer(
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit,
     requestIdHeader: "x-request-id",
-    requestIdLogLabel: "requestId",
     // Lets close() end idle keep-alive sockets at once while in-flight requests finish.
     forceCloseConnections: "idle",
     return503OnClosing: true,
+  });
+
+  // Once close() starts, answers to requests still in flight say "Connection: close",
+  // so keep-alive sockets end with them and close() does not wait on idle clients.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (_request, reply) => {
+    if (closing) reply.header("connection", "close");
   });
 
   await app.register(helmet, { global: true });
