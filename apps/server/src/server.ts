@@ -6,6 +6,7 @@ import type { ServerDeps } from "./context.js";
 import { registerHealthRoutes } from "./http/health-routes.js";
 import { registerTrpc } from "./http/trpc-plugin.js";
 import { registerDiscovery } from "./oauth/discovery.js";
+import { registerIntrospectionEndpoint } from "./oauth/introspection-endpoint.js";
 import { registerRevocationEndpoint } from "./oauth/revocation-endpoint.js";
 import { registerTokenEndpoint } from "./oauth/token-endpoint.js";
 
@@ -65,6 +66,7 @@ export async function createServer(
     await oauth.register(formbody, { bodyLimit });
     registerTokenEndpoint(oauth, deps);
     registerRevocationEndpoint(oauth, deps);
+    registerIntrospectionEndpoint(oauth, deps);
   });
   registerDiscovery(app, deps);
   registerHealthRoutes(app, deps);

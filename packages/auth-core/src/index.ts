@@ -5,6 +5,8 @@ export {
   type AuditLog,
   type NewAuditEvent,
 } from "./audit/audit.js";
+export { type Client, SCOPES, type Scope } from "./client/client.js";
+export type { ClientService, CreatedClient } from "./client/client.service.js";
 export { type Clock, systemClock } from "./clock.js";
 export {
   parseConfig,

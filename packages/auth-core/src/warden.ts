@@ -1,4 +1,5 @@
 import { type AuditLog, createAuditLog } from "./audit/audit.js";
+import { type ClientService, createClientService } from "./client/client.service.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { WardenConfig } from "./config.js";
 import type { WardenDatabase } from "./db/database.js";
@@ -32,6 +33,7 @@ export interface Warden {
   readonly auth: TokenPairIssuer;
   readonly posts: PostService;
   readonly audit: AuditLog;
+  readonly clients: ClientService;
 }
 
 /**
@@ -82,5 +84,6 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
     auth: createTokenPairIssuer({ users, sessions, tokens }),
     posts: createPostService({ db, clock }),
     audit: createAuditLog({ db, clock }),
+    clients: createClientService({ db, clock }),
   };
 }

@@ -2,6 +2,7 @@ import { AuthError, credentialsSchema, type TokenPair } from "@warden/auth-core"
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ServerDeps } from "../context.js";
 import { passwordLogin } from "../security/password-login.js";
+import { authenticateClient } from "./client-authentication.js";
 import { formParameters, required } from "./form-parameters.js";
 import { noStore, OAuthError, sendOAuthError } from "./oauth-response.js";
 
@@ -85,6 +86,29 @@ async function grant(
     case "refresh_token": {
       const { tokens } = await deps.warden.auth.refresh(required(parameters, "refresh_token"));
       return fromPair(tokens);
+    }
+    case "client_credentials": {
+      const client = await authenticateClient(deps, request, parameters);
+      const requested = parameters.get("scope")?.split(" ").filter(Boolean);
+      const scopes = requested ?? client.scopes;
+      const refused = scopes.filter((scope) => !client.scopes.includes(scope));
+      if (refused.length > 0) {
+        throw new OAuthError(
+          "invalid_scope",
+          `this client may not have: ${refused.join(" ").slice(0, 200)}`,
+        );
+      }
+      const token = await deps.warden.tokens.signServiceToken({
+        clientId: client.clientId,
+        scopes,
+      });
+      // §4.4.3: no refresh token; the client simply asks again.
+      return {
+        access_token: token.token,
+        token_type: "Bearer",
+        expires_in: token.expiresIn,
+        scope: scopes.join(" "),
+      };
     }
     default:
       throw new OAuthError(

@@ -72,4 +72,66 @@ const auditRouter = router({
     ),
 });
 
-export const adminRouter = router({ users: usersRouter, audit: auditRouter });
+const clientSchema = z.object({
+  clientId: z.string(),
+  name: z.string(),
+  scopes: z.array(z.string()),
+  createdAt: z.string(),
+});
+
+const clientsRouter = router({
+  create: adminProcedure
+    .input(
+      z.object({
+        name: z.string().max(100, "must be at most 100 characters"),
+        scopes: z.array(z.string().max(64)).max(20).default([]),
+      }),
+    )
+    .output(
+      z.object({
+        clientId: z.string(),
+        clientSecret: z.string(),
+        name: z.string(),
+        scopes: z.array(z.string()),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const created = await ctx.deps.warden.clients.create(input);
+      await ctx.deps.warden.audit.record({
+        kind: "client.created",
+        clientId: created.clientId,
+        ip: ctx.request.ip,
+        detail: { by: ctx.auth.userId, name: created.name, scopes: created.scopes.join(" ") },
+      });
+      return {
+        clientId: created.clientId,
+        clientSecret: created.clientSecret,
+        name: created.name,
+        scopes: created.scopes,
+      };
+    }),
+
+  list: adminProcedure
+    .output(z.array(clientSchema))
+    .query(({ ctx }) => ctx.deps.warden.clients.list()),
+
+  revoke: adminProcedure
+    .input(z.object({ clientId: z.string().min(1).max(64) }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.deps.warden.clients.revoke(input.clientId);
+      await ctx.deps.warden.audit.record({
+        kind: "client.revoked",
+        clientId: input.clientId,
+        ip: ctx.request.ip,
+        detail: { by: ctx.auth.userId },
+      });
+      return { ok: true as const };
+    }),
+});
+
+export const adminRouter = router({
+  users: usersRouter,
+  clients: clientsRouter,
+  audit: auditRouter,
+});

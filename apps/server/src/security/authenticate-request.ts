@@ -29,5 +29,9 @@ export async function authenticateRequest(
   if (subject.kind === "user" && (await deps.revocations.isRevoked(subject.sessionId))) {
     throw new AuthError("INVALID_TOKEN", { message: "the session has ended" });
   }
+  // A revoked client's tokens die with it. Service calls are few; a read each is affordable.
+  if (subject.kind === "service" && !(await deps.warden.clients.isActive(subject.clientId))) {
+    throw new AuthError("INVALID_TOKEN", { message: "the client has been revoked" });
+  }
   return subject;
 }
