@@ -17,7 +17,7 @@ export interface WardenOptions {
   readonly database: WardenDatabase;
   readonly clock?: Clock;
   /** Told of every session ended by this process (logout, revocation, reuse, disabling). */
-  readonly onSessionsRevoked?: (sessionIds: readonly string[]) => void;
+  readonly onSessionsRevoked?: (sessionIds: readonly string[]) => void | Promise<void>;
 }
 
 /** Everything auth-core does, wired once from a config and a database. */

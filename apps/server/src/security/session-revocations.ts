@@ -16,8 +16,8 @@ const CHANNEL = "warden:sessions:revoked";
  */
 export interface SessionRevocations {
   isRevoked(sessionId: string): boolean | Promise<boolean>;
-  /** Records sessions this process ended, and tells the other instances. */
-  revoked(sessionIds: readonly string[]): void;
+  /** Records sessions this process ended, and tells the other instances; never rejects. */
+  revoked(sessionIds: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,7 +54,7 @@ export async function createSessionRevocations(
   if (!options.redisUrl) {
     return {
       isRevoked: (id) => revokedAt.has(id),
-      revoked: (ids) => remember(ids),
+      revoked: async (ids) => remember(ids),
       async close() {
         clearInterval(prune);
       },
@@ -99,9 +99,9 @@ export async function createSessionRevocations(
       if (revokedAt.has(id)) return true;
       return subscribed ? false : !(await sessions.isLive(id));
     },
-    revoked(ids) {
+    async revoked(ids) {
       remember(ids);
-      publisher.publish(CHANNEL, ids.join(",")).catch((error: unknown) => {
+      await publisher.publish(CHANNEL, ids.join(",")).catch((error: unknown) => {
         logger.warn(
           { err: error },
           "revocations: could not tell other instances; they fall back to the database",

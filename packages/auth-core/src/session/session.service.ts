@@ -12,7 +12,7 @@ export interface SessionServiceOptions {
   readonly clock: Clock;
   readonly refreshTokenTtlSeconds: number;
   /** Told of every session this process ends, so access tokens of it are refused at once. */
-  readonly onRevoked: (sessionIds: readonly string[]) => void;
+  readonly onRevoked: (sessionIds: readonly string[]) => void | Promise<void>;
 }
 
 export interface IssuedRefreshToken {
@@ -62,7 +62,8 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     reason: RevocationReason,
   ) {
     const ids = await sessions.revokeSessions(db, filter, { now: clock.nowIso(), reason });
-    if (ids.length > 0) onRevoked(ids);
+    // Awaited, so that when the caller hears "done", every instance has been told.
+    if (ids.length > 0) await onRevoked(ids);
     return ids;
   }
 

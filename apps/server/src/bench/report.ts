@@ -1,0 +1,93 @@
+/** The results: a markdown table for people, JSON for machines. */
+import type { RunStats } from "./load.js";
+import type { Spread } from "./stats.js";
+
+export type RowKind = "ceiling" | "read" | "write" | "floor" | "latency" | "memory";
+
+export interface Row {
+  readonly name: string;
+  readonly kind: RowKind;
+  readonly connections?: number;
+  readonly bcryptCost?: number;
+  readonly rps?: Spread;
+  /** Medians over the measured runs, ms. */
+  readonly p50?: number;
+  readonly p99?: number;
+  /** Summed over the measured runs. */
+  readonly errors?: number;
+  readonly non2xx?: number;
+  ratio?: { readonly value: number; readonly of: string };
+  target?: { readonly text: string; readonly met: boolean };
+  readonly note?: string;
+  readonly runs?: readonly RunStats[];
+}
+
+export interface Machine {
+  readonly cores: number;
+  readonly cpu: string;
+  readonly node: string;
+  readonly platform: string;
+  readonly memoryGb: number;
+  readonly loadAverage: readonly number[];
+}
+
+export interface Report {
+  readonly date: string;
+  readonly machine: Machine;
+  readonly database: string;
+  readonly plan: { warmupSeconds: number; runSeconds: number; runs: number };
+  readonly connections: { read: number; login: number };
+  readonly rows: readonly Row[];
+  readonly durationSeconds: number;
+}
+
+const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+const oneDecimal = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+
+function rate(value: number): string {
+  return value >= 100 ? integer.format(value) : oneDecimal.format(value);
+}
+
+function cell(value: number | undefined, format: (n: number) => string): string {
+  return value === undefined || Number.isNaN(value) ? "" : format(value);
+}
+
+export function header(report: Report): string {
+  const { machine, plan } = report;
+  return [
+    `Warden benchmark, ${report.date}: ${machine.cores} cores (os.availableParallelism()), ` +
+      `${machine.cpu}, Node ${machine.node}, ${machine.platform}, ${machine.memoryGb} GB RAM; ` +
+      `load average at start ${machine.loadAverage.map((n) => n.toFixed(2)).join(" ")}.`,
+    `Database: ${report.database}. Each row: ${plan.warmupSeconds} s warm-up, then ${plan.runs} ` +
+      `runs of ${plan.runSeconds} s (autocannon, pipelining 1, ${report.connections.read} ` +
+      `connections for reads, ${report.connections.login} for logins/registrations). ` +
+      `Total ${Math.round(report.durationSeconds)} s.`,
+  ].join("\n");
+}
+
+export function markdown(report: Report): string {
+  const lines = [
+    "| row | req/s (median) | range (min–max) | p50 ms | p99 ms | errors / non-2xx | ratio | target |",
+    "|---|---:|---:|---:|---:|---:|---:|---|",
+  ];
+  for (const row of report.rows) {
+    const name = `${row.name}${row.note ? ` (${row.note})` : ""}`;
+    const rps = row.rps ? rate(row.rps.median) : "";
+    const range = row.rps ? `${rate(row.rps.min)}–${rate(row.rps.max)}` : "";
+    const errors =
+      row.errors === undefined
+        ? ""
+        : `${integer.format(row.errors)} / ${integer.format(row.non2xx ?? 0)}`;
+    const ratio = row.ratio ? `${Math.round(row.ratio.value * 100)} % of ${row.ratio.of}` : "";
+    const target = row.target ? `${row.target.met ? "✓" : "✗"} ${row.target.text}` : "";
+    lines.push(
+      `| ${name} | ${rps} | ${range} | ${cell(row.p50, oneDecimal.format)} | ` +
+        `${cell(row.p99, oneDecimal.format)} | ${errors} | ${ratio} | ${target} |`,
+    );
+  }
+  return `${header(report)}\n\n${lines.join("\n")}\n`;
+}
+
+export function json(report: Report): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
