@@ -68,6 +68,25 @@ describe.each(["EdDSA", "ES256", "RS256"] as const)("access tokens [%s]", (algor
     clock.advance(-901);
   });
 
+  it("a token verified once (and so cached) is still refused once it expires", async () => {
+    const { token } = await service.signUserToken({ userId: "u1", sessionId: "s1", role: "user" });
+    expect((await service.verify(token)).kind).toBe("user");
+    clock.advance(899);
+    expect((await service.verify(token)).kind).toBe("user");
+    clock.advance(1);
+    expect(await verifyError(service, token)).toBe("INVALID_TOKEN");
+    clock.advance(-900);
+  });
+
+  it("refuses a tampered copy of a token that was verified (and cached)", async () => {
+    const { token } = await service.signUserToken({ userId: "u1", sessionId: "s1", role: "user" });
+    await service.verify(token);
+    const [h, p, s] = token.split(".") as [string, string, string];
+    const payload = JSON.parse(Buffer.from(p, "base64url").toString());
+    payload.role = "admin";
+    expect(await verifyError(service, `${h}.${base64url.encode(JSON.stringify(payload))}.${s}`)).toBe("INVALID_TOKEN");
+  });
+
   it("refuses a tampered payload", async () => {
     const { token } = await service.signUserToken({ userId: "u1", sessionId: "s1", role: "user" });
     const [h, p, s] = token.split(".") as [string, string, string];

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.js";
 import { AuthError } from "../errors.js";
 import type { KeyRing } from "./key-ring.js";
+import { VerifiedTokenCache } from "./verified-token-cache.js";
 
 export const USER_TOKEN_CLIENT_ID = "warden";
 
@@ -72,8 +73,13 @@ export function createAccessTokenService(options: {
   audience: string;
   ttlSeconds: number;
   clock: Clock;
+  /** How many verified tokens to remember; 0 turns the cache off. */
+  verifiedCacheSize?: number;
 }): AccessTokenService {
   const { keyRing, issuer, audience, ttlSeconds, clock } = options;
+  const verified = new VerifiedTokenCache<AccessTokenSubject>({
+    maxEntries: options.verifiedCacheSize ?? 10_000,
+  });
 
   async function sign(subject: string, extra: Record<string, unknown>): Promise<SignedAccessToken> {
     const key = keyRing.current();
@@ -100,58 +106,66 @@ export function createAccessTokenService(options: {
       sign(clientId, { scope: scopes.join(" "), client_id: clientId }),
 
     async verify(token) {
-      let payload: unknown;
-      try {
-        const result = await jwtVerify(
-          token,
-          (header: JWTHeaderParameters) => {
-            if (FORBIDDEN_HEADER_KEYS.some((name) => name in header))
-              throw new Error("embedded key material");
-            const key = header.kid === undefined ? undefined : keyRing.find(header.kid);
-            if (!key) throw new Error("unknown kid");
-            return key.verifyKey;
-          },
-          {
-            algorithms: [keyRing.current().algorithm],
-            issuer,
-            audience,
-            typ: "at+jwt",
-            requiredClaims: ["sub", "iat", "exp", "jti"],
-            currentDate: clock.now(),
-          },
-        );
-        payload = result.payload;
-      } catch (error) {
-        throw new AuthError("INVALID_TOKEN", {
-          message:
-            error instanceof joseErrors.JWTExpired
-              ? "the access token has expired"
-              : "the access token is invalid",
-          cause: error,
-        });
-      }
-      const user = userClaimsSchema.safeParse(payload);
-      if (user.success) {
-        const claims = user.data;
-        return {
-          kind: "user",
-          userId: claims.sub,
-          sessionId: claims.sid,
-          role: claims.role,
-          claims,
-        };
-      }
-      const service = serviceClaimsSchema.safeParse(payload);
-      if (service.success && service.data.client_id === service.data.sub) {
-        const claims = service.data;
-        return {
-          kind: "service",
-          clientId: claims.sub,
-          scopes: claims.scope.split(" ").filter(Boolean),
-          claims,
-        };
-      }
-      throw new AuthError("INVALID_TOKEN", { message: "the access token is invalid" });
+      const cached = verified.get(token, clock.nowSeconds());
+      if (cached) return cached;
+      const subject = await verifyUncached(token);
+      verified.set(token, subject, subject.claims.exp);
+      return subject;
     },
   };
+
+  async function verifyUncached(token: string): Promise<AccessTokenSubject> {
+    let payload: unknown;
+    try {
+      const result = await jwtVerify(
+        token,
+        (header: JWTHeaderParameters) => {
+          if (FORBIDDEN_HEADER_KEYS.some((name) => name in header))
+            throw new Error("embedded key material");
+          const key = header.kid === undefined ? undefined : keyRing.find(header.kid);
+          if (!key) throw new Error("unknown kid");
+          return key.verifyKey;
+        },
+        {
+          algorithms: [keyRing.current().algorithm],
+          issuer,
+          audience,
+          typ: "at+jwt",
+          requiredClaims: ["sub", "iat", "exp", "jti"],
+          currentDate: clock.now(),
+        },
+      );
+      payload = result.payload;
+    } catch (error) {
+      throw new AuthError("INVALID_TOKEN", {
+        message:
+          error instanceof joseErrors.JWTExpired
+            ? "the access token has expired"
+            : "the access token is invalid",
+        cause: error,
+      });
+    }
+    const user = userClaimsSchema.safeParse(payload);
+    if (user.success) {
+      const claims = user.data;
+      return {
+        kind: "user",
+        userId: claims.sub,
+        sessionId: claims.sid,
+        role: claims.role,
+        claims,
+      };
+    }
+    const service = serviceClaimsSchema.safeParse(payload);
+    if (service.success && service.data.client_id === service.data.sub) {
+      const claims = service.data;
+      return {
+        kind: "service",
+        clientId: claims.sub,
+        scopes: claims.scope.split(" ").filter(Boolean),
+        claims,
+      };
+    }
+    throw new AuthError("INVALID_TOKEN", { message: "the access token is invalid" });
+  }
 }
