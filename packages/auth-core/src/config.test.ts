@@ -64,6 +64,18 @@ describe("config", () => {
     expect(
       parseConfig({
         NODE_ENV: "production",
+        WARDEN_KEY_ENCRYPTION_KEY: "Vq8kP1zR4mN7tY2wB5xC9dF3gH6jL0sA",
+      }).jwt.keyEncryptionKey,
+    ).toBeDefined();
+    expect(() =>
+      parseConfig({
+        NODE_ENV: "production",
+        WARDEN_KEY_ENCRYPTION_KEY: "changeme-changeme-changeme-changeme",
+      }),
+    ).toThrow(/WARDEN_KEY_ENCRYPTION_KEY/);
+    expect(
+      parseConfig({
+        NODE_ENV: "production",
         JWT_ALGORITHM: "HS256",
         JWT_SECRET: "Vq8kP1zR4mN7tY2wB5xC9dF3gH6jL0sA",
       }).production,

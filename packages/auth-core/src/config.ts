@@ -79,6 +79,7 @@ const environmentSchema = z.object({
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   ),
   CORS_ORIGINS: z.preprocess(emptyAsUndefined, z.string().optional()),
+  WARDEN_KEY_ENCRYPTION_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
 });
 
 export interface WardenConfig {
@@ -94,6 +95,8 @@ export interface WardenConfig {
     readonly secret: string | undefined;
     /** Asymmetric algorithms: PKCS#8 PEM or a private JWK as JSON. */
     readonly privateKey: string | undefined;
+    /** Encrypts signing keys kept in the database (generated, rotated by `keys rotate`). */
+    readonly keyEncryptionKey: string | undefined;
   };
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
@@ -146,8 +149,23 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
             : null;
       if (weak) problems.push(`JWT_SECRET ${weak}`);
     }
-  } else if (production && e.JWT_PRIVATE_KEY === undefined) {
-    problems.push(`JWT_PRIVATE_KEY is required in production for ${e.JWT_ALGORITHM}`);
+  } else if (
+    production &&
+    e.JWT_PRIVATE_KEY === undefined &&
+    e.WARDEN_KEY_ENCRYPTION_KEY === undefined
+  ) {
+    problems.push(
+      `JWT_PRIVATE_KEY (or WARDEN_KEY_ENCRYPTION_KEY, to keep rotating keys encrypted in the database) is required in production for ${e.JWT_ALGORITHM}`,
+    );
+  }
+  if (e.WARDEN_KEY_ENCRYPTION_KEY !== undefined) {
+    const weak = weakSecretReason(e.WARDEN_KEY_ENCRYPTION_KEY);
+    if (
+      weak &&
+      (production || Buffer.byteLength(e.WARDEN_KEY_ENCRYPTION_KEY, "utf8") < MIN_SECRET_BYTES)
+    ) {
+      problems.push(`WARDEN_KEY_ENCRYPTION_KEY ${weak}`);
+    }
   }
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
 
@@ -164,6 +182,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       algorithm: e.JWT_ALGORITHM,
       secret: e.JWT_SECRET,
       privateKey: e.JWT_PRIVATE_KEY,
+      keyEncryptionKey: e.WARDEN_KEY_ENCRYPTION_KEY,
     }),
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,

@@ -7,6 +7,7 @@ import { createPasswordHasher, type PasswordHasher } from "./password/password-h
 import { createPostService, type PostService } from "./post/post.service.js";
 import { createSessionService, type SessionService } from "./session/session.service.js";
 import { type AccessTokenService, createAccessTokenService } from "./token/access-token.js";
+import { KeyEncryption } from "./token/key-encryption.js";
 import { KeyRing } from "./token/key-ring.js";
 import { signingKeyFromConfig } from "./token/signing-key.js";
 import { createTokenPairIssuer, type TokenPairIssuer } from "./token/token-pair.js";
@@ -52,6 +53,7 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
     configuredKey: await signingKeyFromConfig(config.jwt.algorithm, config.jwt),
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     clock,
+    encryption: config.jwt.keyEncryptionKey ? new KeyEncryption(config.jwt.keyEncryptionKey) : null,
   });
   const tokens = createAccessTokenService({
     keyRing,

@@ -37,7 +37,9 @@ export function fieldErrorsOf(
   }
   if (issues.length === 0) return null;
   const errors: FieldErrors = {};
-  for (const { field, message } of issues) (errors[field] ??= []).push(message);
+  for (const { field, message } of issues) {
+    errors[field] = [...(errors[field] ?? []), message];
+  }
   return errors;
 }
 

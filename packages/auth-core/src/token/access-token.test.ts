@@ -84,7 +84,9 @@ describe.each(["EdDSA", "ES256", "RS256"] as const)("access tokens [%s]", (algor
     const [h, p, s] = token.split(".") as [string, string, string];
     const payload = JSON.parse(Buffer.from(p, "base64url").toString());
     payload.role = "admin";
-    expect(await verifyError(service, `${h}.${base64url.encode(JSON.stringify(payload))}.${s}`)).toBe("INVALID_TOKEN");
+    expect(
+      await verifyError(service, `${h}.${base64url.encode(JSON.stringify(payload))}.${s}`),
+    ).toBe("INVALID_TOKEN");
   });
 
   it("refuses a tampered payload", async () => {

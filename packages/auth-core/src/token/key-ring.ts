@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import type { Clock } from "../clock.js";
 import type { SigningAlgorithm } from "../config.js";
 import type { Database } from "../db/schema.js";
+import { type KeyEncryption, readStoredKey } from "./key-encryption.js";
 import {
   exportPrivateJwk,
   generateSigningKey,
@@ -22,6 +23,8 @@ export interface KeyRingOptions {
   readonly configuredKey: SigningKey | null;
   readonly accessTokenTtlSeconds: number;
   readonly clock: Clock;
+  /** Encrypts private keys stored in the database; required in production when they are used. */
+  readonly encryption?: KeyEncryption | null;
 }
 
 /**
@@ -80,12 +83,19 @@ export class KeyRing {
       rows.map(
         (row) =>
           this.#byKid.get(row.kid) ??
-          signingKeyFromPrivateJwk(algorithm, JSON.parse(row.private_jwk) as JWK),
+          signingKeyFromPrivateJwk(
+            algorithm,
+            JSON.parse(readStoredKey(row.private_jwk, this.#options.encryption ?? null)) as JWK,
+          ),
       ),
     );
     const signing = rows.findIndex((row) => row.retired_at === null);
     this.#current = keys[signing] as SigningKey;
     this.#byKid = new Map(keys.map((key) => [key.kid, key]));
+  }
+
+  #sealed(privateJwk: string): string {
+    return this.#options.encryption ? this.#options.encryption.encrypt(privateJwk) : privateJwk;
   }
 
   /** A new key signs from now on; the old ones stay published until their last token expires. */
@@ -105,7 +115,7 @@ export class KeyRing {
         kid: key.kid,
         algorithm,
         publicJwk: JSON.stringify(key.publicJwk),
-        privateJwk: JSON.stringify(await exportPrivateJwk(key)),
+        privateJwk: this.#sealed(JSON.stringify(await exportPrivateJwk(key))),
       },
       {
         now: now.toISOString(),
