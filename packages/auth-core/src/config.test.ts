@@ -46,7 +46,7 @@ describe("config", () => {
 
   it("in production refuses to start without keys, or with a weak or placeholder secret", () => {
     expect(() => parseConfig({ NODE_ENV: "production" })).toThrow(
-      /JWT_PRIVATE_KEY is required in production/,
+      /JWT_PRIVATE_KEY \(or WARDEN_KEY_ENCRYPTION_KEY.*\) is required in production/,
     );
     expect(() => parseConfig({ NODE_ENV: "production", JWT_ALGORITHM: "HS256" })).toThrow(
       /JWT_SECRET is required/,
