@@ -1,0 +1,66 @@
+import { CliError, usageError } from "../cli-error.js";
+import type { CliContext } from "../context.js";
+import { formatTable } from "../table.js";
+import { requireLogin } from "./whoami.js";
+
+const ROLES = ["user", "admin"] as const;
+type Role = (typeof ROLES)[number];
+
+export async function listUsers(
+  ctx: CliContext,
+  options: { query?: string; limit?: number; cursor?: string },
+): Promise<void> {
+  await requireLogin(ctx);
+  const page = await ctx.client.admin.users.list.query({
+    ...(options.query !== undefined ? { query: options.query } : {}),
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...(options.cursor !== undefined ? { cursor: options.cursor } : {}),
+  });
+  ctx.print(page, () => {
+    const table = formatTable(
+      ["USERNAME", "NAME", "EMAIL", "ROLE", "ID"],
+      page.items.map((user) => [user.username, user.name, user.email, user.role, user.id]),
+    );
+    return page.nextCursor ? `${table}\n(more: --cursor ${page.nextCursor})` : table;
+  });
+}
+
+/** The id of the user with exactly this username, ignoring case, as usernames are unique. */
+async function userIdOf(ctx: CliContext, username: string): Promise<string> {
+  const page = await ctx.client.admin.users.list.query({ query: username, limit: 100 });
+  const wanted = username.toLowerCase();
+  const user = page.items.find((item) => item.username.toLowerCase() === wanted);
+  if (!user) throw new CliError(`no user named ${username}`);
+  return user.id;
+}
+
+function parseRole(role: string): Role {
+  const found = ROLES.find((known) => known === role);
+  if (!found) throw usageError(`role must be one of ${ROLES.join(", ")}, not ${role}`);
+  return found;
+}
+
+export async function setRole(ctx: CliContext, username: string, roleText: string): Promise<void> {
+  const role = parseRole(roleText);
+  await requireLogin(ctx);
+  const id = await userIdOf(ctx, username);
+  const user = await ctx.client.admin.users.setRole.mutate({ id, role });
+  ctx.print(
+    user,
+    () =>
+      `${user.username} is now ${user.role === "admin" ? "an admin" : "a user"} (from their next login)`,
+  );
+}
+
+export async function setDisabled(
+  ctx: CliContext,
+  username: string,
+  disabled: boolean,
+): Promise<void> {
+  await requireLogin(ctx);
+  const id = await userIdOf(ctx, username);
+  const user = await ctx.client.admin.users.setDisabled.mutate({ id, disabled });
+  ctx.print(user, () =>
+    disabled ? `disabled ${user.username}; their sessions have ended` : `enabled ${user.username}`,
+  );
+}

@@ -1,0 +1,166 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { EXIT } from "./cli-error.js";
+import { createClient, listClients, revokeClient } from "./commands/admin-clients.js";
+import { listUsers, setDisabled, setRole } from "./commands/admin-users.js";
+import { login } from "./commands/login.js";
+import { logout } from "./commands/logout.js";
+import { register } from "./commands/register.js";
+import { listSessions, revokeSession } from "./commands/sessions.js";
+import { token } from "./commands/token.js";
+import { whoami } from "./commands/whoami.js";
+import type { CliContext, GlobalOptions } from "./context.js";
+import { createContext, DEFAULT_SERVER } from "./context.js";
+import { toCliError } from "./failure.js";
+import { VERSION } from "./version.js";
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1)
+    throw new InvalidArgumentError("not a positive integer");
+  return number;
+}
+
+/**
+ * The `warden` command tree. Options are declared on the root, so commander
+ * takes them before or after the command name.
+ */
+export function createProgram(outcome: { exitCode: number }): Command {
+  const program = new Command("warden")
+    .description("The Warden command line: log in, see who you are, manage sessions and users")
+    .version(VERSION)
+    .addOption(
+      new Option("--server <url>", `the Warden server (env WARDEN_URL, default ${DEFAULT_SERVER})`),
+    )
+    .option("--json", "print the procedure's output as JSON")
+    .option("--debug", "print stack traces on failure")
+    .option("--username <username>", "answer the username question")
+    .option("--email <email>", "answer the email question")
+    .option("--name <name>", "answer the name question")
+    .option("--password-stdin", "read the password from stdin (one trailing newline dropped)")
+    .showHelpAfterError("(run `warden --help` for usage)")
+    .exitOverride();
+
+  const run =
+    <A extends unknown[]>(task: (ctx: CliContext, ...args: A) => Promise<void>) =>
+    async (command: Command, ...args: A): Promise<void> => {
+      const options = command.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
+      let server = options.server ?? process.env.WARDEN_URL ?? DEFAULT_SERVER;
+      try {
+        const ctx = createContext(options);
+        server = ctx.server;
+        await task(ctx, ...args);
+        outcome.exitCode = EXIT.ok;
+      } catch (error) {
+        const failure = toCliError(error, server);
+        process.stderr.write(`warden: ${failure.message}\n`);
+        if (options.debug) process.stderr.write(`${stackOf(failure)}\n`);
+        outcome.exitCode = failure.exitCode;
+      }
+    };
+
+  program
+    .command("register")
+    .description("create an account (asks for username, email, name and password)")
+    .action((_options, command: Command) => run(register)(command));
+
+  program
+    .command("login")
+    .description("log in and keep the credentials for this server")
+    .argument("[username]", "username or email")
+    .action((username: string | undefined, _options, command: Command) =>
+      run(login)(command, username),
+    );
+
+  program
+    .command("whoami")
+    .description("print the logged-in user (refreshes an expired access token)")
+    .action((_options, command: Command) => run(whoami)(command));
+
+  program
+    .command("logout")
+    .description("end the session on the server and forget the credentials")
+    .action((_options, command: Command) => run(logout)(command));
+
+  program
+    .command("token")
+    .description('print a valid access token: curl -H "Authorization: Bearer $(warden token)"')
+    .action((_options, command: Command) => run(token)(command));
+
+  const sessions = program.command("sessions").description("list or revoke your sessions");
+  sessions
+    .command("list", { isDefault: true })
+    .description("list your sessions (the default)")
+    .action((_options, command: Command) => run(listSessions)(command));
+  sessions
+    .command("revoke")
+    .description("end one of your sessions")
+    .argument("<id>", "the session id, from `warden sessions`")
+    .action((id: string, _options, command: Command) => run(revokeSession)(command, id));
+
+  const admin = program.command("admin").description("administration (admins only)");
+  const users = admin.command("users").description("manage users");
+  users
+    .command("list")
+    .description("list users")
+    .option("--query <text>", "only users whose username, email or name contains this")
+    .option("--limit <n>", "how many per page", positiveInteger)
+    .option("--cursor <cursor>", "the page after this cursor")
+    .action((options: { query?: string; limit?: number; cursor?: string }, command: Command) =>
+      run(listUsers)(command, options),
+    );
+  users
+    .command("set-role")
+    .description("make a user an admin or a user (effective at their next login)")
+    .argument("<username>")
+    .argument("<role>", "user or admin")
+    .action((username: string, role: string, _options, command: Command) =>
+      run(setRole)(command, username, role),
+    );
+  users
+    .command("disable")
+    .description("disable an account and end its sessions")
+    .argument("<username>")
+    .action((username: string, _options, command: Command) =>
+      run(setDisabled)(command, username, true),
+    );
+  users
+    .command("enable")
+    .description("enable a disabled account")
+    .argument("<username>")
+    .action((username: string, _options, command: Command) =>
+      run(setDisabled)(command, username, false),
+    );
+
+  const clients = admin.command("clients").description("manage service clients");
+  clients
+    .command("create")
+    .description("create a service client; prints its id and secret, once")
+    .argument("<name>")
+    .option("--scope <scope>", "a scope it may use (repeatable)", collect, [])
+    .action((name: string, options: { scope: string[] }, command: Command) =>
+      run(createClient)(command, name, options.scope),
+    );
+  clients
+    .command("list")
+    .description("list service clients (no secrets)")
+    .action((_options, command: Command) => run(listClients)(command));
+  clients
+    .command("revoke")
+    .description("revoke a service client")
+    .argument("<clientId>")
+    .action((clientId: string, _options, command: Command) => run(revokeClient)(command, clientId));
+
+  return program;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function stackOf(error: Error): string {
+  const lines = [error.stack ?? error.message];
+  for (let cause = error.cause; cause instanceof Error; cause = cause.cause) {
+    lines.push(`caused by: ${cause.stack ?? cause.message}`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,91 @@
+import type { ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export interface SpawnedServer {
+  readonly url: string;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on loopback: the server needs it up front, since its issuer names the port. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === "object" && address
+          ? resolve(address.port)
+          : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+/**
+ * The real built server (`node dist/main.js serve`) on an ephemeral port over a
+ * temp SQLite file: the client is tested the way it is used, over HTTP.
+ */
+export async function spawnWardenServer(env: Record<string, string> = {}): Promise<SpawnedServer> {
+  // Found through the package's export, never a relative path across packages.
+  const main = join(dirname(fileURLToPath(import.meta.resolve("@warden/server"))), "main.js");
+  const folder = await mkdtemp(join(tmpdir(), "warden-client-test-"));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [main, "serve"], {
+    cwd: folder,
+    env: {
+      PATH: process.env.PATH ?? "",
+      DATABASE_URL: `file:${join(folder, "warden.db")}`,
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      BCRYPT_COST: "10",
+      LOG_LEVEL: "warn",
+      ...env,
+    },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await rm(folder, { recursive: true, force: true });
+      throw new Error(`server exited ${child.exitCode}: ${stderr}`);
+    }
+    try {
+      const response = await fetch(`${url}/healthz`);
+      if (response.ok) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      child.kill();
+      await rm(folder, { recursive: true, force: true });
+      throw new Error(`server did not start: ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  return {
+    url,
+    process: child,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      await rm(folder, { recursive: true, force: true });
+    },
+  };
+}
