@@ -7,6 +7,8 @@ export type {
 export type { WardenClient, WardenClientOptions } from "./create-client.js";
 export { createWardenClient } from "./create-client.js";
 export { errorCodeOf, isUnauthorizedError } from "./errors.js";
+export type { ServiceClient, ServiceClientOptions } from "./service-client.js";
+export { createServiceClient, ServiceAuthenticationError } from "./service-client.js";
 export type { MemoryTokenStore, TokenSet, TokenStore } from "./token-store.js";
 export { createMemoryTokenStore } from "./token-store.js";
 export type { TokenVerifier, TokenVerifierOptions } from "./token-verifier.js";

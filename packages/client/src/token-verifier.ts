@@ -27,6 +27,11 @@ export interface TokenVerifierOptions {
   readonly algorithms?: readonly string[];
   /** Seconds of clock skew to tolerate on `exp`/`iat`. Default 0. */
   readonly clockToleranceSeconds?: number;
+  /**
+   * The least time between two JWKS fetches, so tokens naming unknown keys
+   * cannot make the service hammer Warden. Default 30 s (jose's default).
+   */
+  readonly jwksCooldownSeconds?: number;
 }
 
 export interface TokenVerifier {
@@ -54,7 +59,9 @@ const FORBIDDEN_HEADER_KEYS = ["jwk", "jku", "x5u", "x5c"] as const;
  * const { kind, claims } = await verifier.verify(bearerToken);
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
-  const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
+  const jwks = createRemoteJWKSet(new URL(options.jwksUrl), {
+    cooldownDuration: (options.jwksCooldownSeconds ?? 30) * 1000,
+  });
   const algorithms = [...(options.algorithms ?? ["EdDSA"])];
   const audience = typeof options.audience === "string" ? options.audience : [...options.audience];
 

@@ -1,0 +1,12 @@
+// Test tooling for packages that run Warden in their own tests (the client, examples).
+export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
+export {
+  postForm,
+  registerAndLogin,
+  startTestServer,
+  TEST_ISSUER,
+  type TestServer,
+  type TokenPairBody,
+  type TrpcResult,
+  trpc,
+} from "./test-server.js";
