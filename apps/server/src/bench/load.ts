@@ -79,11 +79,13 @@ export async function probe(spec: LoadSpec): Promise<void> {
   const url = built?.path ? new URL(built.path, spec.url).toString() : spec.url;
   const headers = (built?.headers as Record<string, string> | undefined) ?? spec.headers;
   const body = (built?.body as string | undefined) ?? spec.body;
-  const response = await fetch(url, {
+  const init = {
     method,
     ...(headers ? { headers } : {}),
     ...(body !== undefined && method !== "GET" ? { body } : {}),
-  });
+  };
+  // One retry: a kept-alive socket the server has just closed fails the first fetch.
+  const response = await fetch(url, init).catch(() => fetch(url, init));
   const text = await response.text();
   if (!response.ok)
     throw new Error(`probe ${method} ${url} answered ${response.status}: ${text.slice(0, 300)}`);

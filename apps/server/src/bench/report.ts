@@ -19,6 +19,8 @@ export interface Row {
   ratio?: { readonly value: number; readonly of: string };
   target?: { readonly text: string; readonly met: boolean };
   readonly note?: string;
+  /** CPU used by other work on the machine during the row, % of all cores. */
+  otherCpuPercent?: number | undefined;
   readonly runs?: readonly RunStats[];
 }
 
@@ -29,6 +31,8 @@ export interface Machine {
   readonly platform: string;
   readonly memoryGb: number;
   readonly loadAverage: readonly number[];
+  /** CPU busy (all cores, %) over 1 s before the run, with the benchmark idle. */
+  readonly backgroundCpuPercent: number | undefined;
 }
 
 export interface Report {
@@ -57,18 +61,24 @@ export function header(report: Report): string {
   return [
     `Warden benchmark, ${report.date}: ${machine.cores} cores (os.availableParallelism()), ` +
       `${machine.cpu}, Node ${machine.node}, ${machine.platform}, ${machine.memoryGb} GB RAM; ` +
-      `load average at start ${machine.loadAverage.map((n) => n.toFixed(2)).join(" ")}.`,
+      `load average at start ${machine.loadAverage.map((n) => n.toFixed(2)).join(" ")}; ` +
+      `CPU already busy before the run (other work on the machine): ${
+        machine.backgroundCpuPercent === undefined
+          ? "unknown"
+          : `${machine.backgroundCpuPercent.toFixed(0)} %`
+      }.`,
     `Database: ${report.database}. Each row: ${plan.warmupSeconds} s warm-up, then ${plan.runs} ` +
       `runs of ${plan.runSeconds} s (autocannon, pipelining 1, ${report.connections.read} ` +
       `connections for reads, ${report.connections.login} for logins/registrations). ` +
-      `Total ${Math.round(report.durationSeconds)} s.`,
+      `Total ${Math.round(report.durationSeconds)} s. "others' CPU": the share of all cores ` +
+      "used during the row by processes other than the benchmark, the server and the ceiling.",
   ].join("\n");
 }
 
 export function markdown(report: Report): string {
   const lines = [
-    "| row | req/s (median) | range (min–max) | p50 ms | p99 ms | errors / non-2xx | ratio | target |",
-    "|---|---:|---:|---:|---:|---:|---:|---|",
+    "| row | req/s (median) | range (min–max) | p50 ms | p99 ms | errors / non-2xx | ratio | target | others' CPU |",
+    "|---|---:|---:|---:|---:|---:|---:|---|---:|",
   ];
   for (const row of report.rows) {
     const name = `${row.name}${row.note ? ` (${row.note})` : ""}`;
@@ -82,7 +92,8 @@ export function markdown(report: Report): string {
     const target = row.target ? `${row.target.met ? "✓" : "✗"} ${row.target.text}` : "";
     lines.push(
       `| ${name} | ${rps} | ${range} | ${cell(row.p50, oneDecimal.format)} | ` +
-        `${cell(row.p99, oneDecimal.format)} | ${errors} | ${ratio} | ${target} |`,
+        `${cell(row.p99, oneDecimal.format)} | ${errors} | ${ratio} | ${target} | ` +
+        `${cell(row.otherCpuPercent, (n) => `${Math.round(n)} %`)} |`,
     );
   }
   return `${header(report)}\n\n${lines.join("\n")}\n`;

@@ -18,6 +18,8 @@ export interface WardenOptions {
 export interface WardenProcess {
   readonly url: string;
   readonly pid: number;
+  /** Why the process ended, with the tail of its output, if it has ended. */
+  exitReport(): string | undefined;
   /** SIGTERM (graceful: lets --cpu-prof write its profile), SIGKILL after 10 s. */
   stop(): Promise<void>;
 }
@@ -76,6 +78,10 @@ export async function startWarden(options: WardenOptions): Promise<WardenProcess
   return {
     url,
     pid: child.pid ?? -1,
+    exitReport() {
+      if (child.exitCode === null && child.signalCode === null) return undefined;
+      return `warden exited (code ${child.exitCode}, signal ${child.signalCode}):\n${stdout()}${stderr()}`;
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));
