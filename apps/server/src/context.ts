@@ -40,7 +40,7 @@ export function createInnerContext(deps: ServerDeps, request: Partial<RequestInf
 }
 
 export function createContextFactory(deps: ServerDeps) {
-  return ({ req }: CreateFastifyContextOptions): Context =>
+  return ({ req }: Pick<CreateFastifyContextOptions, "req">): Context =>
     createInnerContext(deps, {
       ip: req.ip,
       userAgent: req.headers["user-agent"] ?? null,

@@ -4,7 +4,7 @@ import helmet from "@fastify/helmet";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import type { ServerDeps } from "./context.js";
 import { registerHealthRoutes } from "./http/health-routes.js";
-import { registerTrpc } from "./http/trpc-plugin.js";
+import { registerTrpc } from "./http/trpc-routes.js";
 import { registerDiscovery } from "./oauth/discovery.js";
 import { registerIntrospectionEndpoint } from "./oauth/introspection-endpoint.js";
 import { registerRevocationEndpoint } from "./oauth/revocation-endpoint.js";

@@ -2,34 +2,12 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import type { AccessTokenSubject } from "@warden/auth-core";
 import { AuthError } from "@warden/auth-core";
 import type { Context } from "./context.js";
-import { describeFieldErrors, fieldErrorsOf } from "./errors/field-errors.js";
-import { authErrorOf, toTRPCError } from "./errors/to-trpc-error.js";
+import { formatError } from "./errors/error-shape.js";
+import { toTRPCError } from "./errors/to-trpc-error.js";
 import { authenticateRequest } from "./security/authenticate-request.js";
 
 const t = initTRPC.context<Context>().create({
-  errorFormatter({ shape, error }) {
-    const authError = authErrorOf(error);
-    const fieldErrors = error.code === "BAD_REQUEST" ? fieldErrorsOf(error.cause, authError) : null;
-    const internal = error.code === "INTERNAL_SERVER_ERROR";
-    return {
-      // Never the stack, whatever NODE_ENV says; never driver text for an unexpected failure.
-      message: internal
-        ? "internal server error"
-        : fieldErrors
-          ? describeFieldErrors(fieldErrors)
-          : shape.message,
-      code: shape.code,
-      data: {
-        code: shape.data.code,
-        httpStatus: shape.data.httpStatus,
-        ...(shape.data.path ? { path: shape.data.path } : {}),
-        ...(fieldErrors ? { fieldErrors } : {}),
-        ...(authError?.retryAfterSeconds !== undefined
-          ? { retryAfter: authError.retryAfterSeconds }
-          : {}),
-      },
-    };
-  },
+  errorFormatter: ({ shape, error }) => formatError(shape, error),
 });
 
 export const router = t.router;
