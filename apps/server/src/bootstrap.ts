@@ -4,7 +4,6 @@ import {
   migrateToLatest,
   type WardenConfig,
 } from "@warden/auth-core";
-import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { ServerDeps } from "./context.js";
 import { createLoginThrottle } from "./security/login-throttle.js";
@@ -39,11 +38,12 @@ export async function bootstrap(config: WardenConfig, logger: Logger): Promise<R
     redisUrl: config.redisUrl,
     logger,
   });
+  // Errors are the insurance limiter's business (memory while Redis is down); they are not logged per request.
   const throttleRedis = config.redisUrl
-    ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }).on(
-        "error",
-        () => {},
-      )
+    ? new (await import("ioredis")).Redis(config.redisUrl, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+      }).on("error", () => {})
     : undefined;
   const throttle = createLoginThrottle({ redis: throttleRedis });
 

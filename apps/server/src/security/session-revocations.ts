@@ -1,5 +1,4 @@
 import type { SessionService } from "@warden/auth-core";
-import { Redis } from "ioredis";
 import type { Logger } from "pino";
 
 const CHANNEL = "warden:sessions:revoked";
@@ -66,6 +65,8 @@ export async function createSessionRevocations(
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
   } as const;
+  // Loaded only when Redis is configured.
+  const { Redis } = await import("ioredis");
   const publisher = new Redis(options.redisUrl, redisOptions);
   const subscriber = new Redis(options.redisUrl, { ...redisOptions, enableOfflineQueue: true });
   let subscribed = false;

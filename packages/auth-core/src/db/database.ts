@@ -1,9 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import SQLite from "better-sqlite3";
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from "kysely";
-import { createPool } from "mysql2";
-import pg from "pg";
+import type SQLite from "better-sqlite3";
+import { Kysely, MysqlDialect, PostgresDialect, type SqliteDatabase, SqliteDialect, sql } from "kysely";
 import type { Database } from "./schema.js";
 
 export type DialectName = "sqlite" | "postgres" | "mysql";
@@ -52,28 +50,35 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Ward
   };
 }
 
+// Each driver is imported only when its dialect is used: a server on SQLite
+// never loads pg or mysql2 (tens of megabytes of resident memory).
 function createDialect(dialect: DialectName, url: string, options: DatabaseOptions) {
   switch (dialect) {
     case "sqlite":
-      return new SqliteDialect({ database: async () => openSqlite(url) });
+      return new SqliteDialect({ database: () => openSqlite(url) });
     case "postgres":
       return new PostgresDialect({
-        pool: new pg.Pool({
-          connectionString: url,
-          max: options.poolSize ?? 10,
-          ...(options.postgresSchema
-            ? { options: `-c search_path=${options.postgresSchema}` }
-            : {}),
-        }),
+        pool: async () => {
+          const { default: pg } = await import("pg");
+          return new pg.Pool({
+            connectionString: url,
+            max: options.poolSize ?? 10,
+            ...(options.postgresSchema ? { options: `-c search_path=${options.postgresSchema}` } : {}),
+          });
+        },
       });
     case "mysql":
       return new MysqlDialect({
-        pool: createPool({ uri: url, connectionLimit: options.poolSize ?? 10, timezone: "Z" }),
+        pool: async () => {
+          const { createPool } = await import("mysql2");
+          return createPool({ uri: url, connectionLimit: options.poolSize ?? 10, timezone: "Z" });
+        },
       });
   }
 }
 
-function openSqlite(url: string): SQLite.Database {
+async function openSqlite(url: string): Promise<SqliteDatabase> {
+  const { default: SQLite } = await import("better-sqlite3");
   const location = url.slice("file:".length);
   const inMemory = location === ":memory:" || location === "";
   if (!inMemory) mkdirSync(dirname(resolve(location)), { recursive: true });
@@ -84,5 +89,30 @@ function openSqlite(url: string): SQLite.Database {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
-  return sqlite;
+  return withStatementCache(sqlite);
+}
+
+/**
+ * Kysely prepares every query anew; with better-sqlite3 preparing costs as
+ * much as running a short query. Warden's queries are a fixed set of SQL
+ * strings (values are bound parameters), so prepared statements are kept by
+ * their SQL text. Bounded anyway, in case a caller builds SQL dynamically.
+ */
+function withStatementCache(sqlite: SQLite.Database, maxStatements = 500): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sqlText: string) {
+      let statement = statements.get(sqlText);
+      if (!statement) {
+        statement = sqlite.prepare(sqlText);
+        if (statements.size >= maxStatements) {
+          const oldest = statements.keys().next();
+          if (!oldest.done) statements.delete(oldest.value);
+        }
+        statements.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
 }
