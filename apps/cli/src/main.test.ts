@@ -170,14 +170,13 @@ describe("warden against a real server", () => {
 
   it("an unanswered question without a terminal exits 2 at once", async () => {
     const { warden } = cliFor(server, await tempFolder());
-    const started = Date.now();
+    // "At once" is held by the test timeout: a prompt waiting on a closed stdin would never return.
     const login = await warden(["login", "someone"]);
     expect(login.code).toBe(2);
     expect(login.stderr).toMatch(/--password-stdin/);
     const register = await warden(["register", "--username", "x_user"]);
     expect(register.code).toBe(2);
     expect(register.stderr).toMatch(/--email/);
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it("an unreachable server exits 1 with a clear line and no stack", async () => {
@@ -379,7 +378,8 @@ describe("warden with short-lived access tokens", () => {
     const { warden, credentialsFile } = cliFor(server, await tempFolder());
     await registerAndLogin(warden, "late_logout");
     await sleep(EXPIRY_WAIT_MS);
-    expect((await warden(["logout"])).code).toBe(0);
+    const logout = await warden(["logout", "--debug"]);
+    expect(logout.code, logout.stderr).toBe(0);
     const file = JSON.parse(await readFile(credentialsFile, "utf8")) as {
       servers: Record<string, unknown>;
     };
