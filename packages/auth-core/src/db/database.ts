@@ -1,7 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type SQLite from "better-sqlite3";
-import { Kysely, MysqlDialect, PostgresDialect, type SqliteDatabase, SqliteDialect, sql } from "kysely";
+import {
+  Kysely,
+  MysqlDialect,
+  PostgresDialect,
+  type SqliteDatabase,
+  SqliteDialect,
+  sql,
+} from "kysely";
 import type { Database } from "./schema.js";
 
 export type DialectName = "sqlite" | "postgres" | "mysql";
@@ -63,7 +70,9 @@ function createDialect(dialect: DialectName, url: string, options: DatabaseOptio
           return new pg.Pool({
             connectionString: url,
             max: options.poolSize ?? 10,
-            ...(options.postgresSchema ? { options: `-c search_path=${options.postgresSchema}` } : {}),
+            ...(options.postgresSchema
+              ? { options: `-c search_path=${options.postgresSchema}` }
+              : {}),
           });
         },
       });

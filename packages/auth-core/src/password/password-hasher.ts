@@ -1,5 +1,12 @@
 import { createHmac } from "node:crypto";
-import { genSalt, hash, verify } from "@node-rs/bcrypt";
+import { availableParallelism } from "node:os";
+import {
+  hash as bcryptHash,
+  verify as bcryptVerify,
+  genSalt,
+  type Password,
+} from "@node-rs/bcrypt";
+import { createConcurrencyLimit } from "./concurrency-limit.js";
 
 /** bcrypt reads at most this many bytes of a password and silently drops the rest. */
 const BCRYPT_MAX_BYTES = 72;
@@ -24,8 +31,17 @@ export interface PasswordHasher {
  * and stored in passlib's `bcrypt_sha256` v2 format, so every character counts
  * and the hash stays readable by passlib.
  */
-export function createPasswordHasher(options: { cost: number }): PasswordHasher {
+export function createPasswordHasher(options: {
+  cost: number;
+  /** Hashes running at once; the rest queue. Default: the number of cores. */
+  maxConcurrent?: number;
+}): PasswordHasher {
   const { cost } = options;
+  const limit = createConcurrencyLimit(options.maxConcurrent ?? availableParallelism());
+  const hash = (password: Password, hashOptions: Parameters<typeof bcryptHash>[1]) =>
+    limit(() => bcryptHash(password, hashOptions));
+  const verify = (password: Password, stored: string) =>
+    limit(() => bcryptVerify(password, stored));
   // Made once per process, at the configured cost, so a dummy check costs
   // exactly what a real one does.
   const dummyHash = hash("warden-dummy-password-for-unknown-users", { cost });
@@ -37,9 +53,9 @@ export function createPasswordHasher(options: { cost: number }): PasswordHasher 
       }
       const salt = await genSalt({ cost, version: "2b" });
       const salt22 = salt.slice(-22);
-      const bcryptHash = await hash(prehash(password, salt22), { salt });
+      const saltedHash = await hash(prehash(password, salt22), { salt });
       // "$2b$12$" + 22 salt chars + 31 checksum chars
-      return `${PREHASH_PREFIX}v=2,t=2b,r=${cost}$${salt22}$${bcryptHash.slice(-31)}`;
+      return `${PREHASH_PREFIX}v=2,t=2b,r=${cost}$${salt22}$${saltedHash.slice(-31)}`;
     },
 
     async verify(password, storedHash) {
@@ -56,8 +72,8 @@ export function createPasswordHasher(options: { cost: number }): PasswordHasher 
           string,
           string,
         ];
-        const bcryptHash = `$${variant}$${rounds.padStart(2, "0")}$${salt22}${checksum}`;
-        return verify(prehash(password, salt22), bcryptHash);
+        const plainHash = `$${variant}$${rounds.padStart(2, "0")}$${salt22}${checksum}`;
+        return verify(prehash(password, salt22), plainHash);
       }
       // A plain hash (ours, or imported from another bcrypt service) only ever
       // saw the first 72 bytes; accepting a longer password would accept any

@@ -1,0 +1,26 @@
+/**
+ * Runs at most `max` tasks at once; the rest wait in order.
+ *
+ * Why for bcrypt: libuv's thread pool has four threads, so on a two-core
+ * machine four hashes at once leave the event loop competing with four busy
+ * threads, and every other request waits. Hashing no more at once than there
+ * are cores keeps the same throughput (the cores are busy either way) and
+ * leaves the event loop its turn.
+ */
+export function createConcurrencyLimit(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    // A finishing task hands its slot straight to the next in line, so a
+    // newcomer can never slip in between and exceed the limit.
+    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running += 1;
+    try {
+      return await task();
+    } finally {
+      const nextInLine = waiting.shift();
+      if (nextInLine) nextInLine();
+      else running -= 1;
+    }
+  };
+}
