@@ -2,11 +2,11 @@ import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/pr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTokenVerifier } from "@warden/client";
+import type { SpawnedServer } from "@warden/server/testing";
+import { freePort, runServerCommand, spawnWardenServer } from "@warden/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliRun } from "./testing/run-cli.js";
 import { runCli } from "./testing/run-cli.js";
-import type { SpawnedServer } from "./testing/warden-server.js";
-import { freePort, runServerCommand, spawnWardenServer } from "./testing/warden-server.js";
 
 const PASSWORD = "tangerine-orbit-47";
 // Access tokens live 2 s there, not 1: exp is whole seconds past a floored

@@ -1,8 +1,8 @@
+import type { SpawnedServer } from "@warden/server/testing";
+import { spawnWardenServer } from "@warden/server/testing";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { createWardenClient, type WardenClient } from "./create-client.js";
 import { errorCodeOf } from "./errors.js";
-import type { SpawnedServer } from "./testing/warden-server.js";
-import { spawnWardenServer } from "./testing/warden-server.js";
 import { createMemoryTokenStore, type TokenStore } from "./token-store.js";
 
 const PASSWORD = "tangerine-orbit-47";

@@ -1,11 +1,11 @@
 import { createServer, type Server } from "node:http";
+import type { SpawnedServer } from "@warden/server/testing";
+import { spawnWardenServer } from "@warden/server/testing";
 import type { CryptoKey, JWK } from "jose";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import type { VerifiedAccessToken } from "./access-token-claims.js";
 import { createWardenClient } from "./create-client.js";
-import type { SpawnedServer } from "./testing/warden-server.js";
-import { spawnWardenServer } from "./testing/warden-server.js";
 import { createMemoryTokenStore } from "./token-store.js";
 import { createTokenVerifier, InvalidTokenError } from "./token-verifier.js";
 

@@ -1,4 +1,10 @@
 // Test tooling for packages that run Warden in their own tests (the client, examples).
+export {
+  freePort,
+  runServerCommand,
+  type SpawnedServer,
+  spawnWardenServer,
+} from "./spawned-server.js";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 export {
   postForm,

@@ -3,8 +3,11 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+
+/** The built server's entry point, beside this file's folder in dist/. */
+const SERVER_MAIN = fileURLToPath(new URL("../main.js", import.meta.url));
 
 export interface SpawnedServer {
   readonly url: string;
@@ -34,9 +37,8 @@ export async function freePort(): Promise<number> {
  * temp SQLite file: the client is tested the way it is used, over HTTP.
  */
 export async function spawnWardenServer(env: Record<string, string> = {}): Promise<SpawnedServer> {
-  // Found through the package's export, never a relative path across packages.
-  const main = join(dirname(fileURLToPath(import.meta.resolve("@warden/server"))), "main.js");
-  const folder = await mkdtemp(join(tmpdir(), "warden-cli-test-"));
+  const main = SERVER_MAIN;
+  const folder = await mkdtemp(join(tmpdir(), "warden-spawned-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const databaseUrl = `file:${join(folder, "warden.db")}`;
@@ -98,7 +100,7 @@ export async function runServerCommand(
   server: SpawnedServer,
   args: readonly string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const main = join(dirname(fileURLToPath(import.meta.resolve("@warden/server"))), "main.js");
+  const main = SERVER_MAIN;
   const child = spawn(process.execPath, [main, ...args], {
     env: { PATH: process.env.PATH ?? "", DATABASE_URL: server.databaseUrl, BCRYPT_COST: "10" },
     stdio: ["ignore", "pipe", "pipe"],
