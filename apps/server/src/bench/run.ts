@@ -1,13 +1,4 @@
 #!/usr/bin/env node
-/**
- * `pnpm bench`: throughput and latency of Warden against a bare node:http
- * ceiling and the bcrypt floor, on 127.0.0.1. See RESULTS.md for the latest numbers.
- *
- *   --quick              1 s warm-up and 1 s runs
- *   --json               JSON instead of a markdown table
- *   --db sqlite|postgres PostgreSQL from TEST_POSTGRES_URL (a fresh database, dropped after)
- *   --profile            instead of the table: CPU-profile one Warden under auth.verify + users.me
- */
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +10,16 @@ import { type LoadSpec, type Plan, probe, type RunStats, repeat, runLoad } from 
 import { describeMachine, watchOtherCpu } from "./machine.js";
 import { profileMarkdown, summarizeCpuProfile } from "./profile.js";
 import { json, markdown, type Report, type Row, type RowKind } from "./report.js";
+/**
+ * `pnpm bench`: throughput and latency of Warden against a bare node:http
+ * ceiling and the bcrypt floor, on 127.0.0.1. See RESULTS.md for the latest numbers.
+ *
+ *   --quick              1 s warm-up and 1 s runs
+ *   --json               JSON instead of a markdown table
+ *   --db sqlite|postgres PostgreSQL from TEST_POSTGRES_URL (a fresh database, dropped after)
+ *   --profile            instead of the table: CPU-profile one Warden under auth.verify + users.me
+ */
+import { describeRevocationCheck, measureRevocationCheck } from "./revocation-check.js";
 import { sampleRss } from "./rss.js";
 import {
   healthSpec,
@@ -319,7 +320,12 @@ async function benchmark(): Promise<void> {
     rows: sorted,
     durationSeconds: (Date.now() - started) / 1000,
   };
-  process.stdout.write(args.json ? json(report) : markdown(report));
+  const revocationCheck = await measureRevocationCheck();
+  process.stdout.write(
+    args.json
+      ? json({ ...report, revocationCheck } as Report)
+      : `${markdown(report)}\n${describeRevocationCheck(revocationCheck)}`,
+  );
 }
 
 /** One Warden under --cpu-prof, loaded with auth.verify then users.me; prints where the time went. */
