@@ -36,10 +36,12 @@ export interface Page<T> {
 }
 
 /** Takes a page from rows fetched with limit + 1, so "is there more" costs no second query. */
-export function toPage<Row extends { created_at: string; id: string }, T>(
+export function toPage<Row extends { id: string }, T>(
   rows: Row[],
   limit: number,
   map: (row: Row) => T,
+  /** The column the list is ordered by, before the id: the cursor's first half. */
+  orderedBy: (row: Row) => string,
 ): Page<T> {
   const items = rows.slice(0, limit);
   const last = items.at(-1);
@@ -47,7 +49,7 @@ export function toPage<Row extends { created_at: string; id: string }, T>(
     items: items.map(map),
     nextCursor:
       rows.length > limit && last
-        ? encodeCursor({ createdAt: last.created_at, id: last.id })
+        ? encodeCursor({ createdAt: orderedBy(last), id: last.id })
         : null,
   };
 }

@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import type { Clock } from "../clock.js";
 import type { AuditEventRow, Database } from "../db/schema.js";
 import { newId } from "../ids.js";
-import { decodeCursor, encodeCursor, type Page } from "../pagination.js";
+import { decodeCursor, type Page, toPage } from "../pagination.js";
 
 export const AUDIT_KINDS = [
   "user.registered",
@@ -80,13 +80,7 @@ export function createAuditLog(options: { db: Kysely<Database>; clock: Clock }):
         .orderBy("id", "desc")
         .limit(limit + 1)
         .execute();
-      const items = rows.slice(0, limit);
-      const last = items.at(-1);
-      return {
-        items: items.map(toAuditEvent),
-        nextCursor:
-          rows.length > limit && last ? encodeCursor({ createdAt: last.at, id: last.id }) : null,
-      };
+      return toPage(rows, limit, toAuditEvent, (row) => row.at);
     },
   };
 }

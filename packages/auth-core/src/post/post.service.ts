@@ -55,7 +55,7 @@ export function createPostService(options: { db: Kysely<Database>; clock: Clock 
         limit: limit + 1,
         before: decodeCursor(cursor),
       });
-      return toPage(rows, limit, toPost);
+      return toPage(rows, limit, toPost, (row) => row.created_at);
     },
 
     async get(viewerId, id) {

@@ -64,8 +64,9 @@ export function createTokenPairIssuer(deps: {
 
     async refresh(refreshToken) {
       const issued = await sessions.rotate(refreshToken);
-      const user = await users.findById(issued.userId);
-      if (!user || (await users.isDisabled(user.id))) {
+      // One read: a user deleted or disabled since the login gets no new tokens.
+      const user = await users.findActiveById(issued.userId);
+      if (!user) {
         await sessions.revoke(issued.userId, issued.sessionId, "disabled");
         throw new AuthError("INVALID_REFRESH_TOKEN");
       }

@@ -30,7 +30,8 @@ export interface UserService {
     userId: string,
     input: { currentPassword: string; newPassword: string },
   ): Promise<void>;
-  isDisabled(userId: string): Promise<boolean>;
+  /** The user, or null when there is none or the account is disabled. */
+  findActiveById(id: string): Promise<User | null>;
   /** Oldest first; `query` matches username, email or name, ignoring case. */
   list(options: {
     limit: number;
@@ -126,8 +127,10 @@ export function createUserService(options: UserServiceOptions): UserService {
     },
 
     async findByUsername(username) {
+      // findUserByLogin reads an "@" as an email; a username never has one.
+      if (username.includes("@")) return null;
       const row = await users.findUserByLogin(db, username);
-      return row && !username.includes("@") ? toUser(row) : null;
+      return row ? toUser(row) : null;
     },
 
     async changePassword(userId, { currentPassword, newPassword }) {
@@ -144,9 +147,9 @@ export function createUserService(options: UserServiceOptions): UserService {
       await users.updatePasswordHash(db, userId, await hasher.hash(newPassword), clock.nowIso());
     },
 
-    async isDisabled(userId) {
-      const row = await users.findUserById(db, userId);
-      return !row || row.disabled === 1;
+    async findActiveById(id) {
+      const row = await users.findUserById(db, id);
+      return row && row.disabled !== 1 ? toUser(row) : null;
     },
 
     async list({ limit, cursor, query }) {
@@ -155,7 +158,7 @@ export function createUserService(options: UserServiceOptions): UserService {
         after: decodeCursor(cursor),
         query,
       });
-      return toPage(rows, limit, toUser);
+      return toPage(rows, limit, toUser, (row) => row.created_at);
     },
 
     async setRole(userId, role) {
