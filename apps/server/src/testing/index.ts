@@ -1,4 +1,6 @@
 // Test tooling for packages that run Warden in their own tests (the client, examples).
+
+export { type NodeRun, runNode } from "./run-node.js";
 export {
   freePort,
   runServerCommand,

@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type NodeRun, runNode } from "./run-node.js";
 
 /** The built server's entry point, beside this file's folder in dist/. */
 const SERVER_MAIN = fileURLToPath(new URL("../main.js", import.meta.url));
@@ -99,20 +100,8 @@ export async function spawnWardenServer(env: Record<string, string> = {}): Promi
 export async function runServerCommand(
   server: SpawnedServer,
   args: readonly string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const main = SERVER_MAIN;
-  const child = spawn(process.execPath, [main, ...args], {
+): Promise<NodeRun> {
+  return runNode(SERVER_MAIN, args, {
     env: { PATH: process.env.PATH ?? "", DATABASE_URL: server.databaseUrl, BCRYPT_COST: "10" },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
-  return { code, stdout, stderr };
 }
