@@ -1,5 +1,6 @@
 import {
   createDatabase,
+  createUseCases,
   createWarden,
   migrateToLatest,
   type WardenConfig,
@@ -63,7 +64,8 @@ export async function bootstrap(config: WardenConfig, logger: Logger): Promise<R
   keyReload.unref();
   cleanup.unref();
 
-  const deps: ServerDeps = { warden, revocations, throttle, logger, version };
+  const useCases = createUseCases({ ...warden, throttle, revokedSessions: revocations });
+  const deps: ServerDeps = { warden, useCases, revocations, logger, version };
   return {
     deps,
     async close() {

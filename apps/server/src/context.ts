@@ -1,24 +1,24 @@
 import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify";
-import type { Warden } from "@warden/auth-core";
+import type { RequestFacts, UseCases, Warden } from "@warden/auth-core";
 import type { Logger } from "pino";
-import type { LoginThrottle } from "./security/login-throttle.js";
 import type { SessionRevocations } from "./security/session-revocations.js";
 
 /** What the server is built from; tests build it too, against a real database. */
 export interface ServerDeps {
   readonly warden: Warden;
+  /** What users, admins and services do; every transport calls these. */
+  readonly useCases: UseCases;
   readonly revocations: SessionRevocations;
-  readonly throttle: LoginThrottle;
   readonly logger: Logger;
   readonly version: string;
 }
 
-/** The parts of a request the procedures may read. */
-export interface RequestInfo {
+/** The parts of a request the procedures may read: the facts use cases record, and the token. */
+export interface RequestInfo extends RequestFacts {
   readonly ip: string;
   readonly userAgent: string | null;
-  readonly authorization: string | undefined;
   readonly requestId: string;
+  readonly authorization: string | undefined;
 }
 
 export interface Context {
@@ -39,12 +39,19 @@ export function createInnerContext(deps: ServerDeps, request: Partial<RequestInf
   };
 }
 
+/** What every transport reads of an HTTP request: the same facts for tRPC and OAuth. */
+export function requestInfoOf(req: CreateFastifyContextOptions["req"]): RequestInfo {
+  return {
+    ip: req.ip,
+    userAgent: req.headers["user-agent"] ?? null,
+    authorization: req.headers.authorization,
+    requestId: String(req.id),
+  };
+}
+
 export function createContextFactory(deps: ServerDeps) {
-  return ({ req }: Pick<CreateFastifyContextOptions, "req">): Context =>
-    createInnerContext(deps, {
-      ip: req.ip,
-      userAgent: req.headers["user-agent"] ?? null,
-      authorization: req.headers.authorization,
-      requestId: String(req.id),
-    });
+  return ({ req }: Pick<CreateFastifyContextOptions, "req">): Context => ({
+    deps,
+    request: requestInfoOf(req),
+  });
 }

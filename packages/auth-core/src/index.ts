@@ -34,11 +34,22 @@ export {
 } from "./errors.js";
 export type { Page } from "./pagination.js";
 export { createPasswordHasher, type PasswordHasher } from "./password/password-hasher.js";
-export { PASSWORD_MAX_LENGTH, passwordPolicyViolation } from "./password/password-policy.js";
+export {
+  createPasswordPolicy,
+  loadCommonPasswords,
+  PASSWORD_MAX_LENGTH,
+  type PasswordPolicy,
+} from "./password/password-policy.js";
 export type { Post } from "./post/post.js";
 export type { PostService } from "./post/post.service.js";
+export type { RevokedSessions } from "./session/revoked-sessions.js";
 export type { RevocationReason, Session } from "./session/session.js";
-export type { IssuedRefreshToken, SessionService } from "./session/session.service.js";
+export type {
+  IssuedRefreshToken,
+  RefreshRotation,
+  SessionService,
+} from "./session/session.service.js";
+export type { LoginThrottle } from "./throttle/login-throttle.js";
 export {
   type AccessTokenService,
   type AccessTokenSubject,
@@ -49,7 +60,16 @@ export {
 } from "./token/access-token.js";
 export { KeyRing } from "./token/key-ring.js";
 export { generateSigningKey, type SigningKey, signingKeyFromConfig } from "./token/signing-key.js";
-export type { ClientInfo, TokenPair, TokenPairIssuer } from "./token/token-pair.js";
+export type { TokenPair } from "./token/token-pair.js";
+export {
+  type AdminActor,
+  type AuthenticatedUser,
+  createUseCases,
+  type LoggedIn,
+  type RequestFacts,
+  type UseCaseDeps,
+  type UseCases,
+} from "./use-cases/index.js";
 export { type PublicUser, ROLES, type Role, toPublicUser, type User } from "./user/user.js";
 export type { UserService } from "./user/user.service.js";
 export {

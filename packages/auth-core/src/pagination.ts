@@ -1,15 +1,21 @@
-import { AuthError } from "./errors.js";
+import { type RawBuilder, sql } from "kysely";
+import { invalidInput } from "./errors.js";
+
+/** Where a page ends: the (ordering column, id) pair of its last row. */
+export interface CursorPosition {
+  readonly createdAt: string;
+  readonly id: string;
+}
 
 /** An opaque cursor over (createdAt, id), the order every list here is kept in. */
-export function encodeCursor(position: { createdAt: string; id: string }): string {
+export function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify([position.createdAt, position.id]), "utf8").toString(
     "base64url",
   );
 }
 
-export function decodeCursor(
-  cursor: string | null | undefined,
-): { createdAt: string; id: string } | undefined {
+/** Throws INVALID_INPUT naming `cursor` for anything this server did not give out. */
+export function decodeCursor(cursor: string | null | undefined): CursorPosition | undefined {
   if (cursor === undefined || cursor === null) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
@@ -24,10 +30,23 @@ export function decodeCursor(
   } catch {
     // fall through to the error below
   }
-  throw new AuthError("INVALID_INPUT", {
-    issues: [{ field: "cursor", message: "is not a cursor this server gave out" }],
-    message: "cursor: is not a cursor this server gave out",
-  });
+  throw invalidInput([{ field: "cursor", message: "is not a cursor this server gave out" }]);
+}
+
+/**
+ * The keyset condition "rows after this position" for a list ordered by
+ * (`orderColumn`, id) in `direction`: the one place every paged list gets it
+ * from. Written as OR/AND rather than a row comparison so every dialect can
+ * use the (column, id) index alike.
+ */
+export function keysetAfter(
+  orderColumn: string,
+  direction: "asc" | "desc",
+  position: CursorPosition,
+): RawBuilder<boolean> {
+  const beyond = direction === "asc" ? sql.raw(">") : sql.raw("<");
+  const column = sql.ref(orderColumn);
+  return sql<boolean>`(${column} ${beyond} ${position.createdAt} or (${column} = ${position.createdAt} and ${sql.ref("id")} ${beyond} ${position.id}))`;
 }
 
 export interface Page<T> {
@@ -36,17 +55,16 @@ export interface Page<T> {
 }
 
 /** Takes a page from rows fetched with limit + 1, so "is there more" costs no second query. */
-export function toPage<Row extends { id: string }, T>(
-  rows: Row[],
+export function toPage<T extends { id: string }>(
+  rows: T[],
   limit: number,
-  map: (row: Row) => T,
-  /** The column the list is ordered by, before the id: the cursor's first half. */
-  orderedBy: (row: Row) => string,
+  /** The value the list is ordered by, before the id: the cursor's first half. */
+  orderedBy: (item: T) => string,
 ): Page<T> {
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return {
-    items: items.map(map),
+    items,
     nextCursor:
       rows.length > limit && last
         ? encodeCursor({ createdAt: orderedBy(last), id: last.id })

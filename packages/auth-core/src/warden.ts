@@ -4,19 +4,25 @@ import { type Clock, systemClock } from "./clock.js";
 import type { WardenConfig } from "./config.js";
 import type { WardenDatabase } from "./db/database.js";
 import { createPasswordHasher, type PasswordHasher } from "./password/password-hasher.js";
+import {
+  createPasswordPolicy,
+  loadCommonPasswords,
+  type PasswordPolicy,
+} from "./password/password-policy.js";
 import { createPostService, type PostService } from "./post/post.service.js";
 import { createSessionService, type SessionService } from "./session/session.service.js";
 import { type AccessTokenService, createAccessTokenService } from "./token/access-token.js";
 import { KeyEncryption } from "./token/key-encryption.js";
 import { KeyRing } from "./token/key-ring.js";
 import { signingKeyFromConfig } from "./token/signing-key.js";
-import { createTokenPairIssuer, type TokenPairIssuer } from "./token/token-pair.js";
 import { createUserService, type UserService } from "./user/user.service.js";
 
 export interface WardenOptions {
   readonly config: WardenConfig;
   readonly database: WardenDatabase;
   readonly clock?: Clock;
+  /** The common-password list, when the caller already holds one; loaded from the shipped file otherwise. */
+  readonly commonPasswords?: ReadonlySet<string>;
   /** Told of every session ended by this process (logout, revocation, reuse, disabling). */
   readonly onSessionsRevoked?: (sessionIds: readonly string[]) => void | Promise<void>;
 }
@@ -27,11 +33,11 @@ export interface Warden {
   readonly database: WardenDatabase;
   readonly clock: Clock;
   readonly hasher: PasswordHasher;
+  readonly passwordPolicy: PasswordPolicy;
   readonly keyRing: KeyRing;
   readonly tokens: AccessTokenService;
   readonly users: UserService;
   readonly sessions: SessionService;
-  readonly auth: TokenPairIssuer;
   readonly posts: PostService;
   readonly audit: AuditLog;
   readonly clients: ClientService;
@@ -62,12 +68,11 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
     ttlSeconds: config.accessTokenTtlSeconds,
     clock,
   });
-  const users = createUserService({
-    db,
-    hasher,
-    passwordMinLength: config.passwordMinLength,
-    clock,
+  const passwordPolicy = createPasswordPolicy({
+    minLength: config.passwordMinLength,
+    commonPasswords: options.commonPasswords ?? loadCommonPasswords(),
   });
+  const users = createUserService({ db, hasher, policy: passwordPolicy, clock });
   const sessions = createSessionService({
     db,
     clock,
@@ -79,11 +84,11 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
     database,
     clock,
     hasher,
+    passwordPolicy,
     keyRing,
     tokens,
     users,
     sessions,
-    auth: createTokenPairIssuer({ users, sessions, tokens }),
     posts: createPostService({ db, clock }),
     audit: createAuditLog({ db, clock }),
     clients: createClientService({ db, clock }),

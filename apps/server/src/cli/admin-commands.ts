@@ -1,4 +1,11 @@
-import { createWarden, type User, type WardenConfig, type WardenDatabase } from "@warden/auth-core";
+import {
+  createUseCases,
+  createWarden,
+  type User,
+  type WardenConfig,
+  type WardenDatabase,
+} from "@warden/auth-core";
+import { createLoginThrottle } from "../security/login-throttle.js";
 
 /** `warden-server promote <username>`: how the first admin comes to be. */
 export async function promoteUser(
@@ -9,7 +16,17 @@ export async function promoteUser(
   const warden = await createWarden({ config, database });
   const user = await warden.users.findByUsername(username);
   if (!user) throw new Error(`no user named "${username}"`);
-  return warden.users.setRole(user.id, "admin");
+  // A one-shot process has no revocation set to consult: the database is the truth.
+  const useCases = createUseCases({
+    ...warden,
+    throttle: createLoginThrottle(),
+    revokedSessions: { isRevoked: async (id) => !(await warden.sessions.isLive(id)) },
+  });
+  return useCases.setRole(
+    { kind: "system", name: "warden-server promote" },
+    { id: user.id, role: "admin" },
+    {},
+  );
 }
 
 /** `warden-server keys rotate`: returns the new key's kid. */

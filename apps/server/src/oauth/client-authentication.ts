@@ -1,43 +1,20 @@
-import { AuthError, type Client } from "@warden/auth-core";
+import type { Client } from "@warden/auth-core";
 import type { FastifyRequest } from "fastify";
-import type { ServerDeps } from "../context.js";
+import { requestInfoOf, type ServerDeps } from "../context.js";
 import { OAuthError } from "./oauth-response.js";
 
 /**
  * Authenticates a service client by HTTP Basic or by client_id/client_secret
- * in the form body (RFC 6749 §2.3.1; using both at once is an error). Wrong
- * secrets are throttled per client id like passwords per account.
+ * in the form body (RFC 6749 §2.3.1; using both at once is an error). The
+ * use case throttles and records failures.
  */
 export async function authenticateClient(
-  deps: Pick<ServerDeps, "warden" | "throttle">,
+  deps: Pick<ServerDeps, "useCases">,
   request: FastifyRequest,
   parameters: Map<string, string>,
 ): Promise<Client> {
   const credentials = clientCredentials(request.headers.authorization, parameters);
-  const account = `client:${credentials.clientId}`;
-  await deps.throttle.check(account, request.ip).catch((error: unknown) => {
-    if (error instanceof AuthError) {
-      throw new OAuthError("invalid_client", error.message, {
-        status: 429,
-        retryAfterSeconds: error.retryAfterSeconds,
-      });
-    }
-    throw error;
-  });
-  try {
-    const client = await deps.warden.clients.authenticate(
-      credentials.clientId,
-      credentials.clientSecret,
-    );
-    await deps.throttle.succeeded(account);
-    return client;
-  } catch (error) {
-    if (error instanceof AuthError && error.code === "INVALID_CLIENT") {
-      await deps.throttle.failed(account, request.ip);
-      throw new OAuthError("invalid_client", "client authentication failed");
-    }
-    throw error;
-  }
+  return deps.useCases.authenticateClient(credentials, requestInfoOf(request));
 }
 
 function clientCredentials(

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import type { ServerDeps } from "../context.js";
-import { authenticateRequest } from "../security/authenticate-request.js";
 import { authenticateClient } from "./client-authentication.js";
 import { formParameters, required } from "./form-parameters.js";
-import { noStore, OAuthError, sendOAuthError } from "./oauth-response.js";
+import { noStore, sendOAuthFailure } from "./oauth-response.js";
 
 /**
  * `POST /oauth/introspect` (RFC 7662), for authenticated service clients: the
@@ -16,7 +15,7 @@ export function registerIntrospectionEndpoint(app: FastifyInstance, deps: Server
       const parameters = formParameters(request.headers["content-type"], request.body);
       await authenticateClient(deps, request, parameters);
       const token = required(parameters, "token");
-      const subject = await authenticateRequest(deps, `Bearer ${token}`).catch(() => null);
+      const subject = await deps.useCases.introspectToken(token);
       if (!subject) return noStore(reply).send({ active: false });
       const { claims } = subject;
       return noStore(reply).send({
@@ -34,8 +33,7 @@ export function registerIntrospectionEndpoint(app: FastifyInstance, deps: Server
           : { scope: subject.scopes.join(" ") }),
       });
     } catch (error) {
-      if (error instanceof OAuthError) return sendOAuthError(reply, error);
-      throw error;
+      return sendOAuthFailure(reply, error);
     }
   });
 }

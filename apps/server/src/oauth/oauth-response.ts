@@ -1,3 +1,4 @@
+import { AuthError, type AuthErrorCode } from "@warden/auth-core";
 import type { FastifyReply } from "fastify";
 
 /** RFC 6749 §5.2 error codes, plus RFC 7009's for revocation. */
@@ -34,4 +35,27 @@ export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyR
   if (error.options.retryAfterSeconds !== undefined)
     reply.header("retry-after", String(error.options.retryAfterSeconds));
   return reply.send({ error: error.error, error_description: error.description });
+}
+
+/** The one place that knows which RFC 6749 §5.2 error each auth-core error becomes. */
+const OAUTH_ERROR_OF: Partial<Record<AuthErrorCode, OAuthErrorCode>> = {
+  INVALID_INPUT: "invalid_request",
+  INVALID_CLIENT: "invalid_client",
+  INVALID_SCOPE: "invalid_scope",
+};
+
+/** An OAuthError for an AuthError (throttled ones answer 429 with Retry-After); anything else is returned as is. */
+export function toOAuthError(error: unknown): unknown {
+  if (!(error instanceof AuthError)) return error;
+  const { retryAfterSeconds } = error;
+  return new OAuthError(OAUTH_ERROR_OF[error.code] ?? "invalid_grant", error.message, {
+    ...(retryAfterSeconds !== undefined ? { status: 429, retryAfterSeconds } : {}),
+  });
+}
+
+/** Answers an OAuth or auth-core error in RFC 6749 §5.2 form; rethrows anything else (a 500). */
+export function sendOAuthFailure(reply: FastifyReply, error: unknown): FastifyReply {
+  const oauthError = toOAuthError(error);
+  if (oauthError instanceof OAuthError) return sendOAuthError(reply, oauthError);
+  throw error;
 }

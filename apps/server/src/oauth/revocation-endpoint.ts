@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
-import type { ServerDeps } from "../context.js";
+import { requestInfoOf, type ServerDeps } from "../context.js";
 import { formParameters, required } from "./form-parameters.js";
-import { noStore, OAuthError, sendOAuthError } from "./oauth-response.js";
+import { noStore, OAuthError, sendOAuthFailure } from "./oauth-response.js";
 
 /**
  * `POST /oauth/revoke` (RFC 7009). Holding a refresh token is the proof that
@@ -21,19 +21,10 @@ export function registerRevocationEndpoint(app: FastifyInstance, deps: ServerDep
           `token_type_hint "${hint.slice(0, 40)}" is not supported`,
         );
       }
-      const revoked = await deps.warden.sessions.revokeByRefreshToken(token);
-      if (!revoked) await revokeAccessTokenSession(deps, token);
+      await deps.useCases.revokeToken(token, requestInfoOf(request));
       return noStore(reply).status(200).send({});
     } catch (error) {
-      if (error instanceof OAuthError) return sendOAuthError(reply, error);
-      throw error;
+      return sendOAuthFailure(reply, error);
     }
   });
-}
-
-/** An access token presented here ends its session too, when it is a valid user token. */
-async function revokeAccessTokenSession(deps: ServerDeps, token: string): Promise<void> {
-  const subject = await deps.warden.tokens.verify(token).catch(() => null);
-  if (subject?.kind === "user")
-    await deps.warden.sessions.revoke(subject.userId, subject.sessionId, "logout");
 }

@@ -1,10 +1,9 @@
-import { AuthError, credentialsSchema, type TokenPair } from "@warden/auth-core";
+import { credentialsSchema, type TokenPair } from "@warden/auth-core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { ServerDeps } from "../context.js";
-import { passwordLogin } from "../security/password-login.js";
+import { requestInfoOf, type ServerDeps } from "../context.js";
 import { authenticateClient } from "./client-authentication.js";
 import { formParameters, required } from "./form-parameters.js";
-import { noStore, OAuthError, sendOAuthError } from "./oauth-response.js";
+import { noStore, OAuthError, sendOAuthFailure } from "./oauth-response.js";
 
 /** RFC 6749 §5.1 success body. */
 interface TokenResponse {
@@ -24,26 +23,6 @@ function fromPair(pair: TokenPair): TokenResponse {
   };
 }
 
-/** auth-core's refusals in RFC 6749 §5.2 terms. */
-function toOAuthError(error: unknown): unknown {
-  if (!(error instanceof AuthError)) return error;
-  switch (error.code) {
-    case "INVALID_INPUT":
-      return new OAuthError("invalid_request", error.message);
-    case "TOO_MANY_ATTEMPTS":
-      return new OAuthError("invalid_grant", error.message, {
-        status: 429,
-        retryAfterSeconds: error.retryAfterSeconds,
-      });
-    case "INVALID_CLIENT":
-      return new OAuthError("invalid_client", error.message);
-    case "INVALID_SCOPE":
-      return new OAuthError("invalid_scope", error.message);
-    default:
-      return new OAuthError("invalid_grant", error.message);
-  }
-}
-
 /** `POST /oauth/token`: the password (§4.3), refresh_token (§6) and client_credentials (§4.4) grants. */
 export function registerTokenEndpoint(app: FastifyInstance, deps: ServerDeps): void {
   app.post("/oauth/token", async (request: FastifyRequest, reply: FastifyReply) => {
@@ -53,9 +32,7 @@ export function registerTokenEndpoint(app: FastifyInstance, deps: ServerDeps): v
       const body = await grant(grantType, parameters, request, deps);
       return noStore(reply).send(body);
     } catch (error) {
-      const oauthError = toOAuthError(error);
-      if (oauthError instanceof OAuthError) return sendOAuthError(reply, oauthError);
-      throw error;
+      return sendOAuthFailure(reply, error);
     }
   });
 }
@@ -77,31 +54,23 @@ async function grant(
       });
       if (!credentials.success)
         throw new OAuthError("invalid_request", "username or password is malformed");
-      const { tokens } = await passwordLogin(deps, credentials.data, {
-        ip: request.ip,
-        userAgent: request.headers["user-agent"] ?? null,
-      });
+      const { tokens } = await deps.useCases.logInWithPassword(
+        credentials.data,
+        requestInfoOf(request),
+      );
       return fromPair(tokens);
     }
     case "refresh_token": {
-      const { tokens } = await deps.warden.auth.refresh(required(parameters, "refresh_token"));
+      const { tokens } = await deps.useCases.refreshTokens(
+        required(parameters, "refresh_token"),
+        requestInfoOf(request),
+      );
       return fromPair(tokens);
     }
     case "client_credentials": {
       const client = await authenticateClient(deps, request, parameters);
       const requested = parameters.get("scope")?.split(" ").filter(Boolean);
-      const scopes = requested ?? client.scopes;
-      const refused = scopes.filter((scope) => !client.scopes.includes(scope));
-      if (refused.length > 0) {
-        throw new OAuthError(
-          "invalid_scope",
-          `this client may not have: ${refused.join(" ").slice(0, 200)}`,
-        );
-      }
-      const token = await deps.warden.tokens.signServiceToken({
-        clientId: client.clientId,
-        scopes,
-      });
+      const { token, scopes } = await deps.useCases.issueServiceToken(client, requested);
       // §4.4.3: no refresh token; the client simply asks again.
       return {
         access_token: token.token,

@@ -1,8 +1,13 @@
-import { AUDIT_KINDS, AuthError, ROLES } from "@warden/auth-core";
+import { type AdminActor, AUDIT_KINDS, ROLES } from "@warden/auth-core";
 import { z } from "zod";
 import { idSchema, pageInputSchema } from "../schemas/inputs.js";
 import { auditEventSchema, pageOf, userSchema } from "../schemas/outputs.js";
 import { adminProcedure, router } from "../trpc.js";
+
+/** The admin behind the token, as the use cases name who acted. */
+function adminActor(ctx: { auth: { userId: string } }): AdminActor {
+  return { kind: "user", userId: ctx.auth.userId };
+}
 
 const usersRouter = router({
   list: adminProcedure
@@ -23,35 +28,14 @@ const usersRouter = router({
   setRole: adminProcedure
     .input(z.object({ id: idSchema, role: z.enum(ROLES) }))
     .output(userSchema)
-    .mutation(async ({ ctx, input }) => {
-      const user = await ctx.deps.warden.users.setRole(input.id, input.role);
-      await ctx.deps.warden.audit.record({
-        kind: "user.role_changed",
-        userId: input.id,
-        ip: ctx.request.ip,
-        detail: { role: input.role, by: ctx.auth.userId },
-      });
-      return user;
-    }),
+    .mutation(({ ctx, input }) => ctx.deps.useCases.setRole(adminActor(ctx), input, ctx.request)),
 
   setDisabled: adminProcedure
     .input(z.object({ id: idSchema, disabled: z.boolean() }))
     .output(userSchema)
-    .mutation(async ({ ctx, input }) => {
-      const { warden } = ctx.deps;
-      if (input.disabled && input.id === ctx.auth.userId) {
-        throw new AuthError("FORBIDDEN", { message: "an admin cannot disable their own account" });
-      }
-      const user = await warden.users.setDisabled(input.id, input.disabled);
-      const ended = input.disabled ? await warden.sessions.revokeAll(input.id, "disabled") : 0;
-      await warden.audit.record({
-        kind: input.disabled ? "user.disabled" : "user.enabled",
-        userId: input.id,
-        ip: ctx.request.ip,
-        detail: { by: ctx.auth.userId, sessionsEnded: ended },
-      });
-      return user;
-    }),
+    .mutation(({ ctx, input }) =>
+      ctx.deps.useCases.setDisabled(adminActor(ctx), input, ctx.request),
+    ),
 });
 
 const auditRouter = router({
@@ -96,13 +80,7 @@ const clientsRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const created = await ctx.deps.warden.clients.create(input);
-      await ctx.deps.warden.audit.record({
-        kind: "client.created",
-        clientId: created.clientId,
-        ip: ctx.request.ip,
-        detail: { by: ctx.auth.userId, name: created.name, scopes: created.scopes.join(" ") },
-      });
+      const created = await ctx.deps.useCases.createClient(adminActor(ctx), input, ctx.request);
       return {
         clientId: created.clientId,
         clientSecret: created.clientSecret,
@@ -119,13 +97,7 @@ const clientsRouter = router({
     .input(z.object({ clientId: z.string().min(1).max(64) }))
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
-      await ctx.deps.warden.clients.revoke(input.clientId);
-      await ctx.deps.warden.audit.record({
-        kind: "client.revoked",
-        clientId: input.clientId,
-        ip: ctx.request.ip,
-        detail: { by: ctx.auth.userId },
-      });
+      await ctx.deps.useCases.revokeClient(adminActor(ctx), input.clientId, ctx.request);
       return { ok: true as const };
     }),
 });

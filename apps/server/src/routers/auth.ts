@@ -2,7 +2,6 @@ import { AuthError } from "@warden/auth-core";
 import { z } from "zod";
 import { credentialsSchema, registrationSchema } from "../schemas/inputs.js";
 import { okSchema, tokenPairSchema, userSchema } from "../schemas/outputs.js";
-import { passwordLogin } from "../security/password-login.js";
 import { protectedProcedure, publicProcedure, router } from "../trpc.js";
 
 const refreshTokenSchema = z
@@ -14,59 +13,29 @@ export const authRouter = router({
   register: publicProcedure
     .input(registrationSchema)
     .output(userSchema)
-    .mutation(async ({ ctx, input }) => {
-      const user = await ctx.deps.warden.users.register(input);
-      await ctx.deps.warden.audit.record({
-        kind: "user.registered",
-        userId: user.id,
-        ip: ctx.request.ip,
-        detail: {},
-      });
-      return user;
-    }),
+    .mutation(({ ctx, input }) => ctx.deps.useCases.register(input, ctx.request)),
 
   login: publicProcedure
     .input(credentialsSchema)
     .output(tokenPairSchema)
-    .mutation(async ({ ctx, input }) => {
-      const { tokens } = await passwordLogin(ctx.deps, input, {
-        ip: ctx.request.ip,
-        userAgent: ctx.request.userAgent,
-      });
-      return tokens;
-    }),
+    .mutation(
+      async ({ ctx, input }) =>
+        (await ctx.deps.useCases.logInWithPassword(input, ctx.request)).tokens,
+    ),
 
   refresh: publicProcedure
     .input(z.object({ refreshToken: refreshTokenSchema }))
     .output(tokenPairSchema)
-    .mutation(async ({ ctx, input }) => {
-      const { warden } = ctx.deps;
-      try {
-        return (await warden.auth.refresh(input.refreshToken)).tokens;
-      } catch (error) {
-        if (error instanceof Error && error.cause === "reuse") {
-          await warden.audit.record({ kind: "refresh.reused", ip: ctx.request.ip, detail: {} });
-        }
-        throw error;
-      }
-    }),
+    .mutation(
+      async ({ ctx, input }) =>
+        (await ctx.deps.useCases.refreshTokens(input.refreshToken, ctx.request)).tokens,
+    ),
 
   logout: protectedProcedure
     .input(z.object({ refreshToken: refreshTokenSchema.optional() }).optional())
     .output(okSchema)
     .mutation(async ({ ctx, input }) => {
-      const { warden } = ctx.deps;
-      const { userId, sessionId } = ctx.auth;
-      await warden.sessions.revoke(userId, sessionId, "logout");
-      // A refresh token given too is ended with its own session, if it is the caller's.
-      if (input?.refreshToken)
-        await warden.sessions.revokeByRefreshToken(input.refreshToken, { userId });
-      await warden.audit.record({
-        kind: "logout",
-        userId,
-        ip: ctx.request.ip,
-        detail: { sessionId },
-      });
+      await ctx.deps.useCases.logOut(ctx.auth, { refreshToken: input?.refreshToken }, ctx.request);
       return { ok: true as const };
     }),
 

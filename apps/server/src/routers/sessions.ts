@@ -1,4 +1,3 @@
-import { AuthError } from "@warden/auth-core";
 import { z } from "zod";
 import { idSchema } from "../schemas/inputs.js";
 import { okSchema, sessionSchema } from "../schemas/outputs.js";
@@ -13,33 +12,13 @@ export const sessionsRouter = router({
     .input(z.object({ id: idSchema }))
     .output(okSchema)
     .mutation(async ({ ctx, input }) => {
-      const { warden } = ctx.deps;
-      // Someone else's session, or one already ended, is NOT_FOUND: it is not the caller's to see.
-      if (!(await warden.sessions.revoke(ctx.auth.userId, input.id, "revoked"))) {
-        throw new AuthError("NOT_FOUND", { message: "no such session" });
-      }
-      await warden.audit.record({
-        kind: "session.revoked",
-        userId: ctx.auth.userId,
-        ip: ctx.request.ip,
-        detail: { sessionId: input.id },
-      });
+      await ctx.deps.useCases.endSession(ctx.auth, input.id, ctx.request);
       return { ok: true as const };
     }),
 
   revokeAll: protectedProcedure
     .output(z.object({ revoked: z.number() }))
-    .mutation(async ({ ctx }) => {
-      const { warden } = ctx.deps;
-      const revoked = await warden.sessions.revokeAll(ctx.auth.userId, "revoked", {
-        exceptSessionId: ctx.auth.sessionId,
-      });
-      await warden.audit.record({
-        kind: "session.revoked",
-        userId: ctx.auth.userId,
-        ip: ctx.request.ip,
-        detail: { count: revoked },
-      });
-      return { revoked };
-    }),
+    .mutation(async ({ ctx }) => ({
+      revoked: await ctx.deps.useCases.endOtherSessions(ctx.auth, ctx.request),
+    })),
 });

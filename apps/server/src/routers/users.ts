@@ -24,18 +24,7 @@ export const usersRouter = router({
     .input(z.object({ currentPassword: passwordSchema, newPassword: passwordSchema }))
     .output(okSchema)
     .mutation(async ({ ctx, input }) => {
-      const { warden } = ctx.deps;
-      const { userId, sessionId } = ctx.auth;
-      await warden.users.changePassword(userId, input);
-      const ended = await warden.sessions.revokeAll(userId, "password_change", {
-        exceptSessionId: sessionId,
-      });
-      await warden.audit.record({
-        kind: "password.changed",
-        userId,
-        ip: ctx.request.ip,
-        detail: { sessionsEnded: ended },
-      });
+      await ctx.deps.useCases.changePassword(ctx.auth, input, ctx.request);
       return { ok: true as const };
     }),
 });

@@ -1,4 +1,4 @@
-import { AuthError } from "@warden/auth-core";
+import { AuthError, type LoginThrottle } from "@warden/auth-core";
 import type { Redis } from "ioredis";
 import {
   type RateLimiterAbstract,
@@ -7,19 +7,7 @@ import {
   RateLimiterRes,
 } from "rate-limiter-flexible";
 
-/**
- * Slows password guessing, for user passwords and client secrets alike.
- * An account (a username, an email or a client id) is locked after ten
- * failures in a row, whatever IPs they came from; an IP is locked after many
- * failures across accounts. A success clears the account's count.
- */
-export interface LoginThrottle {
-  /** Throws TOO_MANY_ATTEMPTS (with retryAfterSeconds) while the account or the IP is locked. */
-  check(account: string, ip: string): Promise<void>;
-  /** Counts a failure; `locked` is true when this failure locked the account. */
-  failed(account: string, ip: string): Promise<{ locked: boolean }>;
-  succeeded(account: string): Promise<void>;
-}
+export type { LoginThrottle };
 
 export interface LoginThrottleOptions {
   /** Failures in a row that lock an account. */
@@ -33,6 +21,12 @@ export interface LoginThrottleOptions {
 
 const WINDOW_SECONDS = 60 * 60;
 
+/**
+ * auth-core's LoginThrottle over rate-limiter-flexible. An account (a
+ * username, an email or a client id) is locked after ten failures in a row,
+ * whatever IPs they came from; an IP is locked after many failures across
+ * accounts. A success clears the account's count.
+ */
 export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginThrottle {
   const accountFailures = options.accountFailures ?? 10;
   const ipFailures = options.ipFailures ?? 100;

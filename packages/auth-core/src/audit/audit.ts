@@ -1,8 +1,9 @@
 import type { Kysely } from "kysely";
 import type { Clock } from "../clock.js";
-import type { AuditEventRow, Database } from "../db/schema.js";
+import type { Database } from "../db/schema.js";
 import { newId } from "../ids.js";
 import { decodeCursor, type Page, toPage } from "../pagination.js";
+import * as auditEvents from "./audit.repository.js";
 
 export const AUDIT_KINDS = [
   "user.registered",
@@ -18,6 +19,7 @@ export const AUDIT_KINDS = [
   "user.enabled",
   "client.created",
   "client.revoked",
+  "client.auth_failed",
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
@@ -48,51 +50,17 @@ export function createAuditLog(options: { db: Kysely<Database>; clock: Clock }):
   const { db, clock } = options;
   return {
     async record(event) {
-      await db
-        .insertInto("audit_events")
-        .values({
-          id: newId(),
-          at: clock.nowIso(),
-          kind: event.kind,
-          user_id: event.userId ?? null,
-          client_id: event.clientId ?? null,
-          ip: event.ip ?? null,
-          detail: JSON.stringify(event.detail),
-        })
-        .execute();
+      await auditEvents.insertAuditEvent(db, { id: newId(), at: clock.nowIso(), ...event });
     },
 
     async list({ limit, cursor, userId, kind }) {
-      let q = db.selectFrom("audit_events").selectAll();
-      if (userId !== undefined) q = q.where("user_id", "=", userId);
-      if (kind !== undefined) q = q.where("kind", "=", kind);
-      const before = decodeCursor(cursor);
-      if (before) {
-        q = q.where((eb) =>
-          eb.or([
-            eb("at", "<", before.createdAt),
-            eb.and([eb("at", "=", before.createdAt), eb("id", "<", before.id)]),
-          ]),
-        );
-      }
-      const rows = await q
-        .orderBy("at", "desc")
-        .orderBy("id", "desc")
-        .limit(limit + 1)
-        .execute();
-      return toPage(rows, limit, toAuditEvent, (row) => row.at);
+      const events = await auditEvents.listAuditEvents(db, {
+        limit: limit + 1,
+        after: decodeCursor(cursor),
+        userId,
+        kind,
+      });
+      return toPage(events, limit, (event) => event.at);
     },
-  };
-}
-
-function toAuditEvent(row: AuditEventRow): AuditEvent {
-  return {
-    id: row.id,
-    at: row.at,
-    kind: row.kind as AuditKind,
-    ...(row.user_id ? { userId: row.user_id } : {}),
-    ...(row.client_id ? { clientId: row.client_id } : {}),
-    ...(row.ip ? { ip: row.ip } : {}),
-    detail: JSON.parse(row.detail) as AuditEvent["detail"],
   };
 }

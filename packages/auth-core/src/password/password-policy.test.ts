@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { passwordPolicyViolation } from "./password-policy.js";
+import { createPasswordPolicy, loadCommonPasswords } from "./password-policy.js";
+
+const commonPasswords = loadCommonPasswords();
+function passwordPolicyViolation(
+  password: string,
+  context: { minLength: number; username?: string; email?: string },
+): string | null {
+  const { minLength, ...identity } = context;
+  return createPasswordPolicy({ minLength, commonPasswords }).violation(password, identity);
+}
 
 const context = { minLength: 8, username: "alice", email: "alice.smith@example.com" };
 

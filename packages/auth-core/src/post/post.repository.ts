@@ -1,44 +1,76 @@
 import type { Kysely } from "kysely";
 import type { Database, PostRow } from "../db/schema.js";
+import { type CursorPosition, keysetAfter } from "../pagination.js";
+import type { Post } from "./post.js";
 
-export async function insertPost(db: Kysely<Database>, row: PostRow): Promise<void> {
-  await db.insertInto("posts").values(row).execute();
+function toPost(row: PostRow): Post {
+  return {
+    id: row.id,
+    title: row.title,
+    content: row.content,
+    published: Number(row.published) === 1,
+    ownerId: row.owner_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }
 
-export async function findPost(db: Kysely<Database>, id: string): Promise<PostRow | undefined> {
-  return db.selectFrom("posts").selectAll().where("id", "=", id).executeTakeFirst();
+export async function insertPost(db: Kysely<Database>, post: Post): Promise<void> {
+  await db
+    .insertInto("posts")
+    .values({
+      id: post.id,
+      owner_id: post.ownerId,
+      title: post.title,
+      content: post.content,
+      published: post.published ? 1 : 0,
+      created_at: post.createdAt,
+      updated_at: post.updatedAt,
+    })
+    .execute();
+}
+
+export async function findPost(db: Kysely<Database>, id: string): Promise<Post | undefined> {
+  const row = await db.selectFrom("posts").selectAll().where("id", "=", id).executeTakeFirst();
+  return row ? toPost(row) : undefined;
 }
 
 export async function updatePost(
   db: Kysely<Database>,
   id: string,
-  changes: Partial<Pick<PostRow, "title" | "content" | "published" | "updated_at">>,
+  changes: Partial<Pick<Post, "title" | "content" | "published" | "updatedAt">>,
 ): Promise<void> {
-  await db.updateTable("posts").set(changes).where("id", "=", id).execute();
+  await db
+    .updateTable("posts")
+    .set({
+      ...(changes.title !== undefined ? { title: changes.title } : {}),
+      ...(changes.content !== undefined ? { content: changes.content } : {}),
+      ...(changes.published !== undefined ? { published: changes.published ? 1 : 0 } : {}),
+      ...(changes.updatedAt !== undefined ? { updated_at: changes.updatedAt } : {}),
+    })
+    .where("id", "=", id)
+    .execute();
 }
 
 export async function deletePost(db: Kysely<Database>, id: string): Promise<void> {
   await db.deleteFrom("posts").where("id", "=", id).execute();
 }
 
-/** Published posts and the viewer's own drafts, newest first, before the (created_at, id) cursor. */
+/** Published posts and the viewer's own drafts, newest first, after the cursor position. */
 export async function listVisiblePosts(
   db: Kysely<Database>,
   viewerId: string,
-  options: { limit: number; before?: { createdAt: string; id: string } | undefined },
-): Promise<PostRow[]> {
+  options: { limit: number; after?: CursorPosition | undefined },
+): Promise<Post[]> {
   let q = db
     .selectFrom("posts")
     .selectAll()
     .where((eb) => eb.or([eb("published", "=", 1), eb("owner_id", "=", viewerId)]));
-  if (options.before) {
-    const { createdAt, id } = options.before;
-    q = q.where((eb) =>
-      eb.or([
-        eb("created_at", "<", createdAt),
-        eb.and([eb("created_at", "=", createdAt), eb("id", "<", id)]),
-      ]),
-    );
-  }
-  return q.orderBy("created_at", "desc").orderBy("id", "desc").limit(options.limit).execute();
+  if (options.after) q = q.where(keysetAfter("created_at", "desc", options.after));
+  const rows = await q
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(options.limit)
+    .execute();
+  return rows.map(toPost);
 }

@@ -4,7 +4,7 @@ import type { Database } from "../db/schema.js";
 import { AuthError } from "../errors.js";
 import { newId } from "../ids.js";
 import { decodeCursor, type Page, toPage } from "../pagination.js";
-import { type Post, toPost } from "./post.js";
+import type { Post } from "./post.js";
 import * as posts from "./post.repository.js";
 
 export interface PostService {
@@ -35,58 +35,58 @@ export function createPostService(options: { db: Kysely<Database>; clock: Clock 
   const { db, clock } = options;
 
   async function visible(viewerId: string, id: string) {
-    const row = await posts.findPost(db, id);
-    if (!row || (row.owner_id !== viewerId && Number(row.published) !== 1)) {
+    const post = await posts.findPost(db, id);
+    if (!post || (post.ownerId !== viewerId && !post.published)) {
       throw new AuthError("NOT_FOUND", { message: "no such post" });
     }
-    return row;
+    return post;
   }
 
   async function owned(viewerId: string, id: string) {
-    const row = await visible(viewerId, id);
-    if (row.owner_id !== viewerId)
+    const post = await visible(viewerId, id);
+    if (post.ownerId !== viewerId)
       throw new AuthError("FORBIDDEN", { message: "only the owner may change this post" });
-    return row;
+    return post;
   }
 
   return {
     async list(viewerId, { limit, cursor }) {
-      const rows = await posts.listVisiblePosts(db, viewerId, {
+      const found = await posts.listVisiblePosts(db, viewerId, {
         limit: limit + 1,
-        before: decodeCursor(cursor),
+        after: decodeCursor(cursor),
       });
-      return toPage(rows, limit, toPost, (row) => row.created_at);
+      return toPage(found, limit, (post) => post.createdAt);
     },
 
     async get(viewerId, id) {
-      return toPost(await visible(viewerId, id));
+      return visible(viewerId, id);
     },
 
     async create(ownerId, input) {
       const now = clock.nowIso();
-      const row = {
+      const post: Post = {
         id: newId(),
-        owner_id: ownerId,
+        ownerId,
         title: input.title,
         content: input.content,
-        published: input.published ? 1 : 0,
-        created_at: now,
-        updated_at: now,
+        published: input.published ?? false,
+        createdAt: now,
+        updatedAt: now,
       };
-      await posts.insertPost(db, row);
-      return toPost(row);
+      await posts.insertPost(db, post);
+      return post;
     },
 
     async update(viewerId, { id, title, content, published }) {
-      const row = await owned(viewerId, id);
+      const post = await owned(viewerId, id);
       const changes = {
         ...(title !== undefined ? { title } : {}),
         ...(content !== undefined ? { content } : {}),
-        ...(published !== undefined ? { published: published ? 1 : 0 } : {}),
-        updated_at: clock.nowIso(),
+        ...(published !== undefined ? { published } : {}),
+        updatedAt: clock.nowIso(),
       };
       await posts.updatePost(db, id, changes);
-      return toPost({ ...row, ...changes });
+      return { ...post, ...changes };
     },
 
     async delete(viewerId, id) {

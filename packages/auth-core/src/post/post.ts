@@ -1,5 +1,3 @@
-import type { PostRow } from "../db/schema.js";
-
 export interface Post {
   id: string;
   title: string;
@@ -8,16 +6,4 @@ export interface Post {
   ownerId: string;
   createdAt: string;
   updatedAt: string;
-}
-
-export function toPost(row: PostRow): Post {
-  return {
-    id: row.id,
-    title: row.title,
-    content: row.content,
-    published: Number(row.published) === 1,
-    ownerId: row.owner_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
 }

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database, SessionRow } from "../db/schema.js";
+import type { Session } from "./session.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -50,12 +51,52 @@ export async function findRefreshToken(
 }
 
 /**
+ * Replaces a refresh token by the next one in one transaction: the old one is
+ * marked rotated, the session touched, the new one stored. Returns "lost" when
+ * another request rotated the same token first (the same token was presented
+ * twice), "ended" when the session ended meanwhile.
+ */
+export async function rotateRefreshToken(
+  db: Kysely<Database>,
+  rotation: {
+    tokenHash: string;
+    nextHash: string;
+    sessionId: string;
+    now: string;
+    expiresAt: string;
+  },
+): Promise<"rotated" | "lost" | "ended"> {
+  return db
+    .transaction()
+    .execute(async (trx) => {
+      if (!(await markRotated(trx, rotation.tokenHash, rotation.now))) return "lost";
+      if (!(await touchSession(trx, rotation.sessionId, rotation.now, rotation.expiresAt))) {
+        // Rolls back the mark: nothing of a rotation into an ended session remains.
+        throw new SessionEnded();
+      }
+      await insertRefreshToken(trx, {
+        hash: rotation.nextHash,
+        sessionId: rotation.sessionId,
+        now: rotation.now,
+        expiresAt: rotation.expiresAt,
+      });
+      return "rotated" as const;
+    })
+    .catch((error: unknown) => {
+      if (error instanceof SessionEnded) return "ended" as const;
+      throw error;
+    });
+}
+
+class SessionEnded extends Error {}
+
+/**
  * The compare-and-set at the heart of rotation: marks the token rotated only
  * if nobody has yet. Returns false when another request got there first. The
  * row lock taken by the UPDATE serialises concurrent callers on PostgreSQL and
  * MySQL; SQLite serialises all writes.
  */
-export async function markRotated(trx: Db, tokenHash: string, now: string): Promise<boolean> {
+async function markRotated(trx: Db, tokenHash: string, now: string): Promise<boolean> {
   const result = await trx
     .updateTable("refresh_tokens")
     .set({ rotated_at: now })
@@ -65,7 +106,7 @@ export async function markRotated(trx: Db, tokenHash: string, now: string): Prom
   return Number(result.numUpdatedRows) === 1;
 }
 
-export async function insertRefreshToken(
+async function insertRefreshToken(
   trx: Db,
   token: { hash: string; sessionId: string; now: string; expiresAt: string },
 ): Promise<void> {
@@ -82,7 +123,7 @@ export async function insertRefreshToken(
 }
 
 /** Returns false when the session is gone or already revoked. */
-export async function touchSession(
+async function touchSession(
   trx: Db,
   sessionId: string,
   now: string,
@@ -97,8 +138,16 @@ export async function touchSession(
   return Number(result.numUpdatedRows) === 1;
 }
 
-export async function findSession(db: Db, sessionId: string): Promise<SessionRow | undefined> {
-  return db.selectFrom("sessions").selectAll().where("id", "=", sessionId).executeTakeFirst();
+/** True while the session exists, is not revoked and has not expired at `now`. */
+export async function isSessionLive(db: Db, sessionId: string, now: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("sessions")
+    .select("id")
+    .where("id", "=", sessionId)
+    .where("revoked_at", "is", null)
+    .where("expires_at", ">", now)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Revokes the given live sessions; returns the ids it revoked. */
@@ -126,8 +175,13 @@ export async function revokeSessions(
   });
 }
 
-export async function listLiveSessions(db: Db, userId: string, now: string): Promise<SessionRow[]> {
-  return db
+export async function listLiveSessions(
+  db: Db,
+  userId: string,
+  now: string,
+  currentSessionId?: string,
+): Promise<Session[]> {
+  const rows = await db
     .selectFrom("sessions")
     .selectAll()
     .where("user_id", "=", userId)
@@ -135,6 +189,14 @@ export async function listLiveSessions(db: Db, userId: string, now: string): Pro
     .where("expires_at", ">", now)
     .orderBy("last_used_at", "desc")
     .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    userAgent: row.user_agent,
+    ip: row.ip,
+    current: row.id === currentSessionId,
+  }));
 }
 
 /** Sessions revoked since `since`: what a fresh process must still refuse tokens for. */

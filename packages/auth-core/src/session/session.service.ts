@@ -4,7 +4,7 @@ import type { Database } from "../db/schema.js";
 import { AuthError } from "../errors.js";
 import { newId } from "../ids.js";
 import { generateRefreshToken, hashRefreshToken } from "../token/refresh-token.js";
-import { type RevocationReason, type Session, toSession } from "./session.js";
+import type { RevocationReason, Session } from "./session.js";
 import * as sessions from "./session.repository.js";
 
 export interface SessionServiceOptions {
@@ -22,27 +22,39 @@ export interface IssuedRefreshToken {
   readonly refreshExpiresIn: number;
 }
 
+/**
+ * What presenting a refresh token came to. A token that was already rotated
+ * is proof of theft (RFC 9700 §4.14): its whole session has been ended, and
+ * the caller learns whose it was, to record it.
+ */
+export type RefreshRotation =
+  | { readonly outcome: "rotated"; readonly issued: IssuedRefreshToken }
+  | { readonly outcome: "reused"; readonly userId: string; readonly sessionId: string };
+
 export interface SessionService {
   create(
     userId: string,
     client: { userAgent?: string | null; ip?: string | null },
   ): Promise<IssuedRefreshToken>;
   /**
-   * Exchanges a refresh token for a new one in the same session. A token that
-   * was already rotated is proof of theft (RFC 9700 §4.14): the whole session
-   * ends. Throws INVALID_REFRESH_TOKEN; the `cause` says "reuse" for reuse.
+   * Exchanges a refresh token for a new one in the same session, or ends the
+   * session when the token was already rotated. Throws INVALID_REFRESH_TOKEN
+   * for a token that is unknown, expired or of an ended session.
    */
-  rotate(refreshToken: string): Promise<IssuedRefreshToken>;
-  /** Ends the session the refresh token belongs to; false if it was not live. */
-  revokeByRefreshToken(refreshToken: string, options?: { userId?: string }): Promise<boolean>;
+  rotate(refreshToken: string): Promise<RefreshRotation>;
+  /** Ends the live session the refresh token belongs to; returns whose it was, or null. */
+  revokeByRefreshToken(
+    refreshToken: string,
+    options?: { userId?: string },
+  ): Promise<{ userId: string; sessionId: string } | null>;
   /** Ends one session of `userId`; false when it is not theirs or not live. */
   revoke(userId: string, sessionId: string, reason: RevocationReason): Promise<boolean>;
-  /** Ends every live session of the user but `exceptSessionId`; returns how many. */
+  /** Ends every live session of the user but `exceptSessionId`; returns the ids it ended. */
   revokeAll(
     userId: string,
     reason: RevocationReason,
     options?: { exceptSessionId?: string },
-  ): Promise<number>;
+  ): Promise<string[]>;
   list(userId: string, currentSessionId?: string): Promise<Session[]>;
   /** True while the session exists, is not revoked and has not expired (a database read). */
   isLive(sessionId: string): Promise<boolean>;
@@ -67,7 +79,11 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     return ids;
   }
 
-  const invalid = (cause?: string) => new AuthError("INVALID_REFRESH_TOKEN", { cause });
+  const invalid = () => new AuthError("INVALID_REFRESH_TOKEN");
+  const reused = async (found: { session_id: string; user_id: string }) => {
+    await revokeWhere({ sessionId: found.session_id }, "refresh_reuse");
+    return { outcome: "reused", userId: found.user_id, sessionId: found.session_id } as const;
+  };
 
   return {
     async create(userId, client) {
@@ -101,47 +117,37 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       const found = await sessions.findRefreshToken(db, hash);
       const now = clock.now();
       if (!found || found.session_revoked_at !== null) throw invalid();
-      if (found.rotated_at !== null) {
-        await revokeWhere({ sessionId: found.session_id }, "refresh_reuse");
-        throw invalid("reuse");
-      }
-      if (found.expires_at <= now.toISOString()) throw invalid("expired");
+      if (found.rotated_at !== null) return reused(found);
+      if (found.expires_at <= now.toISOString()) throw invalid();
 
       const next = generateRefreshToken();
-      const nextExpiresAt = expiresAt(now);
-      const outcome = await db.transaction().execute(async (trx) => {
-        if (!(await sessions.markRotated(trx, hash, now.toISOString()))) return "lost" as const;
-        if (
-          !(await sessions.touchSession(trx, found.session_id, now.toISOString(), nextExpiresAt))
-        ) {
-          throw invalid();
-        }
-        await sessions.insertRefreshToken(trx, {
-          hash: hashRefreshToken(next),
-          sessionId: found.session_id,
-          now: now.toISOString(),
-          expiresAt: nextExpiresAt,
-        });
-        return "won" as const;
-      });
-      if (outcome === "lost") {
-        // Another request rotated this token between our read and our write:
-        // the same token was presented twice, which is reuse.
-        await revokeWhere({ sessionId: found.session_id }, "refresh_reuse");
-        throw invalid("reuse");
-      }
-      return {
-        userId: found.user_id,
+      const outcome = await sessions.rotateRefreshToken(db, {
+        tokenHash: hash,
+        nextHash: hashRefreshToken(next),
         sessionId: found.session_id,
-        refreshToken: next,
-        refreshExpiresIn: refreshTokenTtlSeconds,
+        now: now.toISOString(),
+        expiresAt: expiresAt(now),
+      });
+      // "lost": another request rotated this token between our read and our
+      // write, so the same token was presented twice, which is reuse.
+      if (outcome === "lost") return reused(found);
+      if (outcome === "ended") throw invalid();
+      return {
+        outcome: "rotated",
+        issued: {
+          userId: found.user_id,
+          sessionId: found.session_id,
+          refreshToken: next,
+          refreshExpiresIn: refreshTokenTtlSeconds,
+        },
       };
     },
 
     async revokeByRefreshToken(refreshToken, { userId } = {}) {
       const found = await sessions.findRefreshToken(db, hashRefreshToken(refreshToken));
-      if (!found || (userId !== undefined && found.user_id !== userId)) return false;
-      return (await revokeWhere({ sessionId: found.session_id }, "logout")).length > 0;
+      if (!found || (userId !== undefined && found.user_id !== userId)) return null;
+      const ended = await revokeWhere({ sessionId: found.session_id }, "logout");
+      return ended.length > 0 ? { userId: found.user_id, sessionId: found.session_id } : null;
     },
 
     async revoke(userId, sessionId, reason) {
@@ -149,19 +155,15 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     },
 
     async revokeAll(userId, reason, { exceptSessionId } = {}) {
-      return (
-        await revokeWhere({ userId, ...(exceptSessionId ? { exceptSessionId } : {}) }, reason)
-      ).length;
+      return revokeWhere({ userId, ...(exceptSessionId ? { exceptSessionId } : {}) }, reason);
     },
 
     async list(userId, currentSessionId) {
-      const rows = await sessions.listLiveSessions(db, userId, clock.nowIso());
-      return rows.map((row) => toSession(row, currentSessionId));
+      return sessions.listLiveSessions(db, userId, clock.nowIso(), currentSessionId);
     },
 
     async isLive(sessionId) {
-      const row = await sessions.findSession(db, sessionId);
-      return row !== undefined && row.revoked_at === null && row.expires_at > clock.nowIso();
+      return sessions.isSessionLive(db, sessionId, clock.nowIso());
     },
 
     async revokedSince(since) {

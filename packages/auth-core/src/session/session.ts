@@ -1,5 +1,3 @@
-import type { SessionRow } from "../db/schema.js";
-
 export interface Session {
   id: string;
   createdAt: string;
@@ -16,14 +14,3 @@ export type RevocationReason =
   | "refresh_reuse"
   | "password_change"
   | "disabled";
-
-export function toSession(row: SessionRow, currentSessionId?: string): Session {
-  return {
-    id: row.id,
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
-    userAgent: row.user_agent,
-    ip: row.ip,
-    current: row.id === currentSessionId,
-  };
-}

@@ -25,6 +25,7 @@ export async function createTestWarden(
     env?: Record<string, string>;
     clock?: Clock;
     onSessionsRevoked?: (ids: readonly string[]) => void;
+    commonPasswords?: ReadonlySet<string>;
   } = {},
 ): Promise<Warden> {
   const config = parseConfig({
@@ -37,5 +38,6 @@ export async function createTestWarden(
     database,
     clock: options.clock ?? systemClock,
     ...(options.onSessionsRevoked ? { onSessionsRevoked: options.onSessionsRevoked } : {}),
+    ...(options.commonPasswords ? { commonPasswords: options.commonPasswords } : {}),
   });
 }

@@ -1,41 +1,97 @@
 import { type Kysely, sql } from "kysely";
-import type { Database, NewUserRow, UserRow } from "../db/schema.js";
-import type { Role } from "./user.js";
+import type { Database, UserRow } from "../db/schema.js";
+import { uniqueViolationColumn } from "../db/unique-violation.js";
+import { type CursorPosition, keysetAfter } from "../pagination.js";
+import type { Role, UserAccount } from "./user.js";
 
-export function usernameKey(username: string): string {
+/*
+ * Every query about users. Callers speak in UserAccount; the snake_case rows,
+ * the lower-cased lookup keys and the drivers' unique-violation errors stay here.
+ */
+
+function usernameKey(username: string): string {
   return username.toLowerCase();
 }
 
-export function emailKey(email: string): string {
+function emailKey(email: string): string {
   return email.toLowerCase();
 }
 
-export async function insertUser(db: Kysely<Database>, row: NewUserRow): Promise<void> {
-  await db.insertInto("users").values(row).execute();
+function toAccount(row: UserRow): UserAccount {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    createdAt: row.created_at,
+    passwordHash: row.password_hash,
+    disabled: Number(row.disabled) === 1,
+  };
 }
 
-export async function findUserById(db: Kysely<Database>, id: string): Promise<UserRow | undefined> {
-  return db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+/** Which identity an account already holds, when a new one would collide. */
+export type TakenIdentity = "username" | "email";
+
+/** Inserts the account, or names the identity a unique index refused (a concurrent registration won). */
+export async function insertUser(
+  db: Kysely<Database>,
+  account: UserAccount,
+  now: string,
+): Promise<TakenIdentity | null> {
+  try {
+    await db
+      .insertInto("users")
+      .values({
+        id: account.id,
+        username: account.username,
+        username_key: usernameKey(account.username),
+        email: account.email,
+        email_key: emailKey(account.email),
+        name: account.name,
+        password_hash: account.passwordHash,
+        role: account.role,
+        disabled: account.disabled ? 1 : 0,
+        created_at: account.createdAt,
+        updated_at: now,
+      })
+      .execute();
+    return null;
+  } catch (error) {
+    const column = uniqueViolationColumn(error, ["username_key", "email_key"]);
+    if (column === null) throw error;
+    return column === "email_key" ? "email" : "username";
+  }
+}
+
+export async function findUserById(
+  db: Kysely<Database>,
+  id: string,
+): Promise<UserAccount | undefined> {
+  const row = await db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+  return row ? toAccount(row) : undefined;
 }
 
 /** By username, or by email when the identifier has an "@" (usernames cannot). */
 export async function findUserByLogin(
   db: Kysely<Database>,
   identifier: string,
-): Promise<UserRow | undefined> {
+): Promise<UserAccount | undefined> {
   const query = db.selectFrom("users").selectAll();
-  return identifier.includes("@")
-    ? query.where("email_key", "=", emailKey(identifier)).executeTakeFirst()
-    : query.where("username_key", "=", usernameKey(identifier)).executeTakeFirst();
+  const row = identifier.includes("@")
+    ? await query.where("email_key", "=", emailKey(identifier)).executeTakeFirst()
+    : await query.where("username_key", "=", usernameKey(identifier)).executeTakeFirst();
+  return row ? toAccount(row) : undefined;
 }
 
+/** The identity an existing account already holds, checked before spending a bcrypt hash. */
 export async function findTakenIdentity(
   db: Kysely<Database>,
   identity: { username: string; email: string },
-): Promise<{ username_key: string; email_key: string } | undefined> {
-  return db
+): Promise<TakenIdentity | null> {
+  const row = await db
     .selectFrom("users")
-    .select(["username_key", "email_key"])
+    .select(["username_key"])
     .where((eb) =>
       eb.or([
         eb("username_key", "=", usernameKey(identity.username)),
@@ -43,6 +99,8 @@ export async function findTakenIdentity(
       ]),
     )
     .executeTakeFirst();
+  if (!row) return null;
+  return row.username_key === usernameKey(identity.username) ? "username" : "email";
 }
 
 export async function updatePasswordHash(
@@ -90,15 +148,15 @@ export async function countActiveAdmins(db: Kysely<Database>): Promise<number> {
   return Number(row.count);
 }
 
-/** A page of users, oldest first, after the (created_at, id) cursor. */
+/** Up to `limit` users, oldest first, after the cursor position. */
 export async function listUsers(
   db: Kysely<Database>,
   options: {
     limit: number;
-    after?: { createdAt: string; id: string } | undefined;
+    after?: CursorPosition | undefined;
     query?: string | undefined;
   },
-): Promise<UserRow[]> {
+): Promise<UserAccount[]> {
   let q = db.selectFrom("users").selectAll();
   if (options.query) {
     // "!" as the LIKE escape: backslash means different things in the three dialects' string literals.
@@ -107,14 +165,7 @@ export async function listUsers(
       sql<boolean>`(username_key like ${pattern} escape '!' or email_key like ${pattern} escape '!' or lower(name) like ${pattern} escape '!')`,
     );
   }
-  if (options.after) {
-    const { createdAt, id } = options.after;
-    q = q.where((eb) =>
-      eb.or([
-        eb("created_at", ">", createdAt),
-        eb.and([eb("created_at", "=", createdAt), eb("id", ">", id)]),
-      ]),
-    );
-  }
-  return q.orderBy("created_at").orderBy("id").limit(options.limit).execute();
+  if (options.after) q = q.where(keysetAfter("created_at", "asc", options.after));
+  const rows = await q.orderBy("created_at").orderBy("id").limit(options.limit).execute();
+  return rows.map(toAccount);
 }

@@ -1,20 +1,19 @@
 import type { Kysely } from "kysely";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/schema.js";
-import { uniqueViolationColumn } from "../db/unique-violation.js";
 import { AuthError, type FieldIssue, invalidInput } from "../errors.js";
 import { newId } from "../ids.js";
 import { decodeCursor, type Page, toPage } from "../pagination.js";
 import type { PasswordHasher } from "../password/password-hasher.js";
-import { passwordPolicyViolation } from "../password/password-policy.js";
-import { type Role, toUser, type User } from "./user.js";
+import type { PasswordPolicy } from "../password/password-policy.js";
+import { type Role, toUser, type User, type UserAccount } from "./user.js";
 import * as users from "./user.repository.js";
 import { type CredentialsInput, type RegistrationInput, registrationSchema } from "./user-input.js";
 
 export interface UserServiceOptions {
   readonly db: Kysely<Database>;
   readonly hasher: PasswordHasher;
-  readonly passwordMinLength: number;
+  readonly policy: PasswordPolicy;
   readonly clock: Clock;
 }
 
@@ -38,29 +37,35 @@ export interface UserService {
     cursor?: string | null | undefined;
     query?: string | undefined;
   }): Promise<Page<User>>;
+  /** Throws NOT_FOUND, or LAST_ADMIN when it would leave no active admin. */
   setRole(userId: string, role: Role): Promise<User>;
+  /** Throws NOT_FOUND, or LAST_ADMIN when it would leave no active admin. */
   setDisabled(userId: string, disabled: boolean): Promise<User>;
 }
 
 export function createUserService(options: UserServiceOptions): UserService {
-  const { db, hasher, passwordMinLength, clock } = options;
+  const { db, hasher, policy, clock } = options;
 
   function policyIssues(
     password: string,
     context: { username: string; email: string },
     field: string,
   ): FieldIssue[] {
-    const violation = passwordPolicyViolation(password, {
-      minLength: passwordMinLength,
-      ...context,
-    });
+    const violation = policy.violation(password, context);
     return violation ? [{ field, message: violation }] : [];
   }
 
-  async function requireUser(id: string) {
-    const row = await users.findUserById(db, id);
-    if (!row) throw new AuthError("NOT_FOUND", { message: "no such user" });
-    return row;
+  async function requireAccount(id: string): Promise<UserAccount> {
+    const account = await users.findUserById(db, id);
+    if (!account) throw new AuthError("NOT_FOUND", { message: "no such user" });
+    return account;
+  }
+
+  /** Whether taking `account` out of the active admins would leave none. */
+  async function isLastActiveAdmin(account: UserAccount): Promise<boolean> {
+    return (
+      account.role === "admin" && !account.disabled && (await users.countActiveAdmins(db)) <= 1
+    );
   }
 
   return {
@@ -79,68 +84,57 @@ export function createUserService(options: UserServiceOptions): UserService {
       if (issues.length > 0) throw invalidInput(issues);
 
       // A cheap check first so a taken name does not cost a bcrypt hash; the
-      // unique indexes below still decide races between concurrent registrations.
+      // unique indexes still decide races between concurrent registrations.
       const taken = await users.findTakenIdentity(db, { username, email });
-      if (taken)
-        throw takenError(
-          taken.username_key === users.usernameKey(username) ? "username_key" : "email_key",
-        );
+      if (taken) throw takenError(taken);
 
       const now = clock.nowIso();
-      const row = {
+      const account: UserAccount = {
         id: newId(),
         username,
-        username_key: users.usernameKey(username),
         email,
-        email_key: users.emailKey(email),
         name: name.trim(),
-        password_hash: await hasher.hash(password),
-        role: "user" as const,
-        disabled: 0,
-        created_at: now,
-        updated_at: now,
+        role: "user",
+        createdAt: now,
+        passwordHash: await hasher.hash(password),
+        disabled: false,
       };
-      try {
-        await users.insertUser(db, row);
-      } catch (error) {
-        const column = uniqueViolationColumn(error, ["username_key", "email_key"]);
-        if (column) throw takenError(column);
-        throw error;
-      }
-      return toUser(row);
+      const collision = await users.insertUser(db, account, now);
+      if (collision) throw takenError(collision);
+      return toUser(account);
     },
 
     async authenticate({ username, password }) {
-      const row = await users.findUserByLogin(db, username);
+      const account = await users.findUserByLogin(db, username);
       // Verify against a dummy hash so an unknown user takes as long as a wrong password.
-      const valid = row
-        ? await hasher.verify(password, row.password_hash)
+      const valid = account
+        ? await hasher.verify(password, account.passwordHash)
         : await hasher.verifyDummy(password);
       // A disabled account gets the same answer as a wrong password, after the same work.
-      if (!row || !valid || row.disabled) throw new AuthError("INVALID_CREDENTIALS");
-      return toUser(row);
+      if (!account || !valid || account.disabled) throw new AuthError("INVALID_CREDENTIALS");
+      return toUser(account);
     },
 
     async findById(id) {
-      const row = await users.findUserById(db, id);
-      return row ? toUser(row) : null;
+      const account = await users.findUserById(db, id);
+      return account ? toUser(account) : null;
     },
 
     async findByUsername(username) {
       // findUserByLogin reads an "@" as an email; a username never has one.
       if (username.includes("@")) return null;
-      const row = await users.findUserByLogin(db, username);
-      return row ? toUser(row) : null;
+      const account = await users.findUserByLogin(db, username);
+      return account ? toUser(account) : null;
     },
 
     async changePassword(userId, { currentPassword, newPassword }) {
-      const row = await requireUser(userId);
-      if (!(await hasher.verify(currentPassword, row.password_hash))) {
+      const account = await requireAccount(userId);
+      if (!(await hasher.verify(currentPassword, account.passwordHash))) {
         throw invalidInput([{ field: "currentPassword", message: "is not your current password" }]);
       }
       const issues = policyIssues(
         newPassword,
-        { username: row.username, email: row.email },
+        { username: account.username, email: account.email },
         "newPassword",
       );
       if (issues.length > 0) throw invalidInput(issues);
@@ -148,51 +142,38 @@ export function createUserService(options: UserServiceOptions): UserService {
     },
 
     async findActiveById(id) {
-      const row = await users.findUserById(db, id);
-      return row && row.disabled !== 1 ? toUser(row) : null;
+      const account = await users.findUserById(db, id);
+      return account && !account.disabled ? toUser(account) : null;
     },
 
     async list({ limit, cursor, query }) {
-      const rows = await users.listUsers(db, {
+      const accounts = await users.listUsers(db, {
         limit: limit + 1,
         after: decodeCursor(cursor),
         query,
       });
-      return toPage(rows, limit, toUser, (row) => row.created_at);
+      const page = toPage(accounts, limit, (account) => account.createdAt);
+      return { ...page, items: page.items.map(toUser) };
     },
 
     async setRole(userId, role) {
-      const row = await requireUser(userId);
-      if (
-        row.role === "admin" &&
-        role !== "admin" &&
-        !row.disabled &&
-        (await users.countActiveAdmins(db)) <= 1
-      ) {
-        throw new AuthError("LAST_ADMIN");
-      }
+      const account = await requireAccount(userId);
+      if (role !== "admin" && (await isLastActiveAdmin(account))) throw new AuthError("LAST_ADMIN");
       await users.updateRole(db, userId, role, clock.nowIso());
-      return toUser({ ...row, role });
+      return toUser({ ...account, role });
     },
 
     async setDisabled(userId, disabled) {
-      const row = await requireUser(userId);
-      if (
-        disabled &&
-        row.role === "admin" &&
-        !row.disabled &&
-        (await users.countActiveAdmins(db)) <= 1
-      ) {
-        throw new AuthError("LAST_ADMIN");
-      }
+      const account = await requireAccount(userId);
+      if (disabled && (await isLastActiveAdmin(account))) throw new AuthError("LAST_ADMIN");
       await users.updateDisabled(db, userId, disabled, clock.nowIso());
-      return toUser(row);
+      return toUser(account);
     },
   };
 }
 
-function takenError(column: string): AuthError {
-  return column === "email_key"
+function takenError(identity: users.TakenIdentity): AuthError {
+  return identity === "email"
     ? new AuthError("EMAIL_TAKEN", {
         issues: [{ field: "email", message: "is already registered" }],
       })

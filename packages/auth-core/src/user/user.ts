@@ -1,7 +1,6 @@
-import type { UserRow } from "../db/schema.js";
+import type { Role } from "../schemas/roles.js";
 
-export type Role = "user" | "admin";
-export const ROLES = ["user", "admin"] as const;
+export { ROLES, type Role } from "../schemas/roles.js";
 
 /** What a user sees of their own account. Never carries the password hash. */
 export interface User {
@@ -13,6 +12,12 @@ export interface User {
   createdAt: string;
 }
 
+/** An account as stored: the user plus what only auth-core may read. */
+export interface UserAccount extends User {
+  passwordHash: string;
+  disabled: boolean;
+}
+
 /** What anyone may see of another account. */
 export interface PublicUser {
   id: string;
@@ -21,14 +26,15 @@ export interface PublicUser {
   createdAt: string;
 }
 
-export function toUser(row: UserRow): User {
+/** The account without its secrets: what leaves auth-core. */
+export function toUser(account: UserAccount): User {
   return {
-    id: row.id,
-    username: row.username,
-    email: row.email,
-    name: row.name,
-    role: row.role,
-    createdAt: row.created_at,
+    id: account.id,
+    username: account.username,
+    email: account.email,
+    name: account.name,
+    role: account.role,
+    createdAt: account.createdAt,
   };
 }
 
