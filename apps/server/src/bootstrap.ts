@@ -7,11 +7,11 @@ import {
 } from "@warden/auth-core";
 import type { Logger } from "pino";
 import type { ServerDeps } from "./context.js";
-import { createLoginThrottle } from "./security/login-throttle.js";
 import {
   createSessionRevocations,
   type SessionRevocations,
 } from "./security/session-revocations.js";
+import { createThrottle } from "./security/throttle.js";
 import { version } from "./version.js";
 
 export interface Running {
@@ -46,7 +46,10 @@ export async function bootstrap(config: WardenConfig, logger: Logger): Promise<R
         maxRetriesPerRequest: 1,
       }).on("error", () => {})
     : undefined;
-  const throttle = createLoginThrottle({ redis: throttleRedis });
+  const throttle = createThrottle({
+    redis: throttleRedis,
+    registrations: config.registerRateLimit,
+  });
 
   // Running servers pick up `warden-server keys rotate` within a minute.
   const keyReload = setInterval(() => {

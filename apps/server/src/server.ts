@@ -30,6 +30,9 @@ export async function createServer(
     // Lets close() end idle keep-alive sockets at once while in-flight requests finish.
     forceCloseConnections: "idle",
     return503OnClosing: true,
+    // Off unless TRUST_PROXY says which proxies may set X-Forwarded-For: a
+    // client that could set it itself would choose the IP it is throttled as.
+    trustProxy: trustProxySetting(deps.warden.config.trustProxy),
   });
 
   // Once close() starts, answers to requests still in flight say "Connection: close",
@@ -71,4 +74,12 @@ export async function createServer(
   registerDiscovery(app, deps);
   registerHealthRoutes(app, deps);
   return app;
+}
+
+/** Fastify's trustProxy: false, a list of proxy addresses and ranges, or a hop count. */
+function trustProxySetting(
+  value: false | number | readonly string[],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof value === "number") return (_address, hop) => hop < value;
+  return typeof value === "object" ? [...value] : value;
 }

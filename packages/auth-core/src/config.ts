@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
 
@@ -25,6 +26,53 @@ const duration = z.string().transform((value, ctx) => {
     return z.NEVER;
   }
   return seconds;
+});
+
+/** "20/10m": at most 20 in any 10 minutes; "off": no limit. */
+const rate = z.string().transform((value, ctx) => {
+  if (value.trim().toLowerCase() === "off") return null;
+  const match = /^(\d+)\/(.+)$/.exec(value.trim());
+  const points = match ? Number(match[1]) : 0;
+  const seconds = match?.[2] ? parseDuration(match[2]) : null;
+  if (!match || points < 1 || !Number.isSafeInteger(points) || seconds === null) {
+    ctx.addIssue({
+      code: "custom",
+      message: 'must be "<count>/<duration>" (e.g. "20/10m") or "off"',
+    });
+    return z.NEVER;
+  }
+  return { points, durationSeconds: seconds };
+});
+
+/**
+ * Fastify's `trustProxy`: "false"/"off" (the default: X-Forwarded-For is
+ * ignored), a hop count, or a comma-separated list of proxy addresses and
+ * CIDR ranges.
+ */
+const trustProxy = z.string().transform((value, ctx): false | number | string[] => {
+  const trimmed = value.trim().toLowerCase();
+  if (trimmed === "false" || trimmed === "off" || trimmed === "0") return false;
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const entries = trimmed
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const bad = entries.filter((entry) => {
+    const [address = "", prefix] = entry.split("/");
+    const family = isIP(address);
+    if (family === 0) return true;
+    if (prefix === undefined) return false;
+    const bits = /^\d+$/.test(prefix) ? Number(prefix) : -1;
+    return bits < 0 || bits > (family === 4 ? 32 : 128);
+  });
+  if (entries.length === 0 || bad.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: `must be "off", a hop count, or addresses/CIDR ranges${bad.length ? ` (not: ${bad.join(", ")})` : ""}`,
+    });
+    return z.NEVER;
+  }
+  return entries;
 });
 
 const integerIn = (min: number, max: number) =>
@@ -65,6 +113,12 @@ const environmentSchema = z.object({
   JWT_PRIVATE_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
   ACCESS_TOKEN_TTL: z.preprocess(emptyAsUndefined, duration.default(15 * 60)),
   REFRESH_TOKEN_TTL: z.preprocess(emptyAsUndefined, duration.default(30 * 86400)),
+  SESSION_MAX_AGE: z.preprocess(emptyAsUndefined, duration.default(90 * 86400)),
+  REGISTER_RATE_LIMIT: z.preprocess(
+    emptyAsUndefined,
+    rate.default({ points: 20, durationSeconds: 600 }),
+  ),
+  TRUST_PROXY: z.preprocess(emptyAsUndefined, trustProxy.default(false)),
   BCRYPT_COST: z.preprocess(emptyAsUndefined, integerIn(10, 15).default(12)),
   PASSWORD_MIN_LENGTH: z.preprocess(emptyAsUndefined, integerIn(8, 64).default(8)),
   REDIS_URL: z.preprocess(
@@ -100,6 +154,12 @@ export interface WardenConfig {
   };
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
+  /** How long a session may last from its login, however often it is refreshed (ASVS 7.3.2). */
+  readonly sessionMaxAgeSeconds: number;
+  /** Registrations allowed per client IP in a window; null when off. */
+  readonly registerRateLimit: { readonly points: number; readonly durationSeconds: number } | null;
+  /** When X-Forwarded-For is believed: Fastify's `trustProxy`. */
+  readonly trustProxy: false | number | readonly string[];
   readonly bcryptCost: number;
   readonly passwordMinLength: number;
   readonly redisUrl: string | undefined;
@@ -186,6 +246,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     }),
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,
+    sessionMaxAgeSeconds: e.SESSION_MAX_AGE,
+    registerRateLimit: e.REGISTER_RATE_LIMIT,
+    trustProxy: e.TRUST_PROXY,
     bcryptCost: e.BCRYPT_COST,
     passwordMinLength: e.PASSWORD_MIN_LENGTH,
     redisUrl: e.REDIS_URL,

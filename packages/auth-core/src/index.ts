@@ -49,7 +49,7 @@ export type {
   RefreshRotation,
   SessionService,
 } from "./session/session.service.js";
-export type { LoginThrottle } from "./throttle/login-throttle.js";
+export type { AttemptReservation, Throttle } from "./throttle/throttle.js";
 export {
   type AccessTokenService,
   type AccessTokenSubject,
@@ -71,7 +71,7 @@ export {
   type UseCases,
 } from "./use-cases/index.js";
 export { type PublicUser, ROLES, type Role, toPublicUser, type User } from "./user/user.js";
-export type { UserService } from "./user/user.service.js";
+export type { LoginCandidate, UserService } from "./user/user.service.js";
 export {
   credentialsSchema,
   displayNameSchema,

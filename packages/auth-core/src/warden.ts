@@ -72,11 +72,18 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
     minLength: config.passwordMinLength,
     commonPasswords: options.commonPasswords ?? loadCommonPasswords(),
   });
-  const users = createUserService({ db, hasher, policy: passwordPolicy, clock });
+  const users = createUserService({
+    db,
+    dialect: database.dialect,
+    hasher,
+    policy: passwordPolicy,
+    clock,
+  });
   const sessions = createSessionService({
     db,
     clock,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
     onRevoked: options.onSessionsRevoked ?? (() => {}),
   });
   return {

@@ -5,7 +5,7 @@ import {
   type WardenConfig,
   type WardenDatabase,
 } from "@warden/auth-core";
-import { createLoginThrottle } from "../security/login-throttle.js";
+import { createThrottle } from "../security/throttle.js";
 
 /** `warden-server promote <username>`: how the first admin comes to be. */
 export async function promoteUser(
@@ -19,7 +19,7 @@ export async function promoteUser(
   // A one-shot process has no revocation set to consult: the database is the truth.
   const useCases = createUseCases({
     ...warden,
-    throttle: createLoginThrottle(),
+    throttle: createThrottle(),
     revokedSessions: { isRevoked: async (id) => !(await warden.sessions.isLive(id)) },
   });
   return useCases.setRole(

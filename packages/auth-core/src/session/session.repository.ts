@@ -30,6 +30,7 @@ export interface RefreshTokenLookup {
   expires_at: string;
   rotated_at: string | null;
   session_revoked_at: string | null;
+  session_created_at: string;
 }
 
 export async function findRefreshToken(
@@ -45,6 +46,7 @@ export async function findRefreshToken(
       "refresh_tokens.expires_at",
       "refresh_tokens.rotated_at",
       "sessions.revoked_at as session_revoked_at",
+      "sessions.created_at as session_created_at",
     ])
     .where("refresh_tokens.token_hash", "=", tokenHash)
     .executeTakeFirst();

@@ -28,12 +28,12 @@ const commonPasswords = loadCommonPasswords();
 
 describeEachDatabase("sessions", (current) => {
   /** A Warden of its own (own clock, own revocation log) and a fresh user, for one test. */
-  async function setUp() {
+  async function setUp(env: Record<string, string> = {}) {
     const clock = createManualClock(new Date());
     const revoked: string[] = [];
     const warden: Warden = await createTestWarden(current().database, {
       clock,
-      env: { REFRESH_TOKEN_TTL: "1h" },
+      env: { REFRESH_TOKEN_TTL: "1h", ...env },
       onSessionsRevoked: (ids) => revoked.push(...ids),
       commonPasswords,
     });
@@ -56,6 +56,23 @@ describeEachDatabase("sessions", (current) => {
     expect(second.refreshToken).not.toBe(first.refreshToken);
     const third = rotated(await warden.sessions.rotate(second.refreshToken));
     expect(third.sessionId).toBe(first.sessionId);
+  });
+
+  it("a session ends at SESSION_MAX_AGE from its login, however often it is refreshed", async () => {
+    const { warden, user, clock } = await setUp({ SESSION_MAX_AGE: "2h" });
+    let issued = await warden.sessions.create(user.id, {});
+    expect(issued.refreshExpiresIn).toBe(3600);
+    const rotateAfter = async (seconds: number) => {
+      clock.advance(seconds);
+      issued = rotated(await warden.sessions.rotate(issued.refreshToken));
+      return issued.refreshExpiresIn;
+    };
+    // At 50 and 100 minutes: a full hour, then what is left of the two hours; at 119, one minute.
+    expect(await rotateAfter(50 * 60)).toBe(3600);
+    expect(await rotateAfter(50 * 60)).toBe(20 * 60);
+    expect(await rotateAfter(19 * 60)).toBe(60);
+    clock.advance(61);
+    await refreshError(warden.sessions.rotate(issued.refreshToken));
   });
 
   it("stores only a hash of the refresh token", async () => {

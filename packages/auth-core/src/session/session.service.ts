@@ -11,6 +11,8 @@ export interface SessionServiceOptions {
   readonly db: Kysely<Database>;
   readonly clock: Clock;
   readonly refreshTokenTtlSeconds: number;
+  /** No session outlives its login by more than this, however often it is refreshed. */
+  readonly sessionMaxAgeSeconds: number;
   /** Told of every session this process ends, so access tokens of it are refused at once. */
   readonly onRevoked: (sessionIds: readonly string[]) => void | Promise<void>;
 }
@@ -65,9 +67,15 @@ export interface SessionService {
 }
 
 export function createSessionService(options: SessionServiceOptions): SessionService {
-  const { db, clock, refreshTokenTtlSeconds, onRevoked } = options;
-  const expiresAt = (now: Date) =>
-    new Date(now.getTime() + refreshTokenTtlSeconds * 1000).toISOString();
+  const { db, clock, refreshTokenTtlSeconds, sessionMaxAgeSeconds, onRevoked } = options;
+  /** A refresh token's expiry: the TTL from now, but never past the session's maximum age. */
+  const refreshExpiry = (now: Date, sessionCreatedAt: Date) => {
+    const at = Math.min(
+      now.getTime() + refreshTokenTtlSeconds * 1000,
+      sessionCreatedAt.getTime() + sessionMaxAgeSeconds * 1000,
+    );
+    return { iso: new Date(at).toISOString(), seconds: Math.floor((at - now.getTime()) / 1000) };
+  };
 
   async function revokeWhere(
     filter: Parameters<typeof sessions.revokeSessions>[1],
@@ -94,7 +102,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         user_id: userId,
         created_at: now.toISOString(),
         last_used_at: now.toISOString(),
-        expires_at: expiresAt(now),
+        expires_at: refreshExpiry(now, now).iso,
         revoked_at: null,
         revoked_reason: null,
         user_agent: client.userAgent?.slice(0, 512) ?? null,
@@ -108,7 +116,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         userId,
         sessionId: session.id,
         refreshToken,
-        refreshExpiresIn: refreshTokenTtlSeconds,
+        refreshExpiresIn: refreshExpiry(now, now).seconds,
       };
     },
 
@@ -119,6 +127,8 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       if (!found || found.session_revoked_at !== null) throw invalid();
       if (found.rotated_at !== null) return reused(found);
       if (found.expires_at <= now.toISOString()) throw invalid();
+      const expiry = refreshExpiry(now, new Date(found.session_created_at));
+      if (expiry.seconds <= 0) throw invalid();
 
       const next = generateRefreshToken();
       const outcome = await sessions.rotateRefreshToken(db, {
@@ -126,7 +136,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         nextHash: hashRefreshToken(next),
         sessionId: found.session_id,
         now: now.toISOString(),
-        expiresAt: expiresAt(now),
+        expiresAt: expiry.iso,
       });
       // "lost": another request rotated this token between our read and our
       // write, so the same token was presented twice, which is reuse.
@@ -138,7 +148,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
           userId: found.user_id,
           sessionId: found.session_id,
           refreshToken: next,
-          refreshExpiresIn: refreshTokenTtlSeconds,
+          refreshExpiresIn: expiry.seconds,
         },
       };
     },

@@ -13,4 +13,5 @@ export type RevocationReason =
   | "revoked"
   | "refresh_reuse"
   | "password_change"
-  | "disabled";
+  | "disabled"
+  | "role_changed";

@@ -3,18 +3,27 @@ import type { Role, User } from "../user/user.js";
 import { type AdminActor, actorName, type RequestFacts, recordAudit } from "./request-facts.js";
 import type { UseCaseDeps } from "./use-case-deps.js";
 
-/** Gives a user a role. Throws NOT_FOUND, or LAST_ADMIN when no active admin would remain. */
+/**
+ * Gives a user a role and ends every session they have: a token carries the
+ * role it was issued with, so a demoted admin's token must not outlive the
+ * demotion (nor a promoted user's the promotion). Throws NOT_FOUND, or
+ * LAST_ADMIN when no active admin would remain. Setting the role a user
+ * already has changes nothing.
+ */
 export async function setRole(
-  deps: Pick<UseCaseDeps, "users" | "audit">,
+  deps: Pick<UseCaseDeps, "users" | "sessions" | "audit">,
   actor: AdminActor,
   input: { id: string; role: Role },
   request: RequestFacts,
 ): Promise<User> {
+  const before = await deps.users.findById(input.id);
   const user = await deps.users.setRole(input.id, input.role);
+  const ended =
+    before?.role === input.role ? [] : await deps.sessions.revokeAll(input.id, "role_changed");
   await recordAudit(deps.audit, request, {
     kind: "user.role_changed",
     userId: input.id,
-    detail: { role: input.role, by: actorName(actor) },
+    detail: { role: input.role, by: actorName(actor), sessionsEnded: ended.length },
   });
   return user;
 }

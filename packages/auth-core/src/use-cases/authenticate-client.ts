@@ -7,18 +7,20 @@ import type { UseCaseDeps } from "./use-case-deps.js";
 const RECORDED_CLIENT_ID_LENGTH = 64;
 
 /**
- * Authenticates a service client by its id and secret, throttled like a
- * password. A failure is recorded as `client.auth_failed` with the id as
- * presented. Throws INVALID_CLIENT, with retryAfterSeconds while throttled.
+ * Authenticates a service client by its id and secret. Secrets are 256
+ * random bits: guessing one is hopeless, so there is no per-client lockout
+ * (which would let anyone who knows a client id, the `sub` of its tokens,
+ * lock it out). Failures are throttled per IP instead, and recorded as
+ * `client.auth_failed` with the id as presented. Throws INVALID_CLIENT, with
+ * retryAfterSeconds while the IP is throttled.
  */
 export async function authenticateClient(
   deps: Pick<UseCaseDeps, "clients" | "audit" | "throttle">,
   credentials: { clientId: string; clientSecret: string },
   request: RequestFacts,
 ): Promise<Client> {
-  const account = `client:${credentials.clientId}`;
   const ip = request.ip ?? "";
-  await deps.throttle.check(account, ip).catch((error: unknown) => {
+  await deps.throttle.checkClientAuthentication(ip).catch((error: unknown) => {
     if (error instanceof AuthError && error.code === "TOO_MANY_ATTEMPTS") {
       throw new AuthError("INVALID_CLIENT", {
         message: error.message,
@@ -30,12 +32,10 @@ export async function authenticateClient(
     throw error;
   });
   try {
-    const client = await deps.clients.authenticate(credentials.clientId, credentials.clientSecret);
-    await deps.throttle.succeeded(account);
-    return client;
+    return await deps.clients.authenticate(credentials.clientId, credentials.clientSecret);
   } catch (error) {
     if (error instanceof AuthError && error.code === "INVALID_CLIENT") {
-      await deps.throttle.failed(account, ip);
+      await deps.throttle.clientAuthenticationFailed(ip);
       await recordAudit(deps.audit, request, {
         kind: "client.auth_failed",
         clientId: credentials.clientId.slice(0, RECORDED_CLIENT_ID_LENGTH),

@@ -1,20 +1,34 @@
+import { AuthError } from "../errors.js";
+import { accountThrottleKey } from "../user/user.service.js";
 import type { AuthenticatedUser } from "./authenticate-access-token.js";
 import { type RequestFacts, recordAudit } from "./request-facts.js";
 import type { UseCaseDeps } from "./use-case-deps.js";
 
 /**
  * Changes the caller's password and ends their other sessions: whoever else
- * held the account is out. Throws INVALID_INPUT naming currentPassword or
- * newPassword.
+ * held the account is out. The current password is a password attempt like a
+ * login's: reserved first, and a wrong one counts toward the account's lock.
+ * Throws INVALID_INPUT naming currentPassword or newPassword, or
+ * TOO_MANY_ATTEMPTS.
  */
 export async function changePassword(
-  deps: Pick<UseCaseDeps, "users" | "sessions" | "audit">,
+  deps: Pick<UseCaseDeps, "users" | "sessions" | "audit" | "throttle">,
   caller: Pick<AuthenticatedUser, "userId" | "sessionId">,
   input: { currentPassword: string; newPassword: string },
   request: RequestFacts,
 ): Promise<void> {
   const { userId, sessionId } = caller;
-  await deps.users.changePassword(userId, input);
+  const attempt = await deps.throttle.reserveLogin(accountThrottleKey(userId), request.ip ?? "");
+  try {
+    await deps.users.changePassword(userId, input);
+  } catch (error) {
+    const wrongPassword =
+      error instanceof AuthError && error.issues.some((issue) => issue.field === "currentPassword");
+    // A refused new password comes after the current one was checked and found right.
+    await (wrongPassword ? attempt.failed() : attempt.succeeded());
+    throw error;
+  }
+  await attempt.succeeded();
   const ended = await deps.sessions.revokeAll(userId, "password_change", {
     exceptSessionId: sessionId,
   });

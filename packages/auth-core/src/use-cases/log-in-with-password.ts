@@ -13,30 +13,33 @@ export interface LoggedIn {
 
 /**
  * A password login, throttled and audited: the one path of `auth.login` and
- * the OAuth password grant, so both lock an account alike. Throws
- * TOO_MANY_ATTEMPTS or INVALID_CREDENTIALS (the same for every failure).
+ * the OAuth password grant, so both lock an account alike. The attempt is
+ * reserved before bcrypt runs and counted against the account whichever of
+ * its identifiers was typed. Throws TOO_MANY_ATTEMPTS or INVALID_CREDENTIALS
+ * (the same for every failure).
  */
 export async function logInWithPassword(
   deps: Pick<UseCaseDeps, "users" | "sessions" | "tokens" | "audit" | "throttle">,
   credentials: CredentialsInput,
   request: RequestFacts,
 ): Promise<LoggedIn> {
-  const { throttle } = deps;
-  const ip = request.ip ?? "";
-  await throttle.check(credentials.username, ip);
+  const candidate = await deps.users.findLoginCandidate(credentials.username);
+  const attempt = await deps.throttle.reserveLogin(candidate.throttleKey, request.ip ?? "");
   let user: User;
   try {
-    user = await deps.users.authenticate(credentials);
+    user = await candidate.verify(credentials.password);
   } catch (error) {
-    if (error instanceof AuthError && error.code === "INVALID_CREDENTIALS") {
-      const { locked } = await throttle.failed(credentials.username, ip);
-      const detail = { identifier: credentials.username.slice(0, 254) };
-      await recordAudit(deps.audit, request, { kind: "login.failed", detail });
-      if (locked) await recordAudit(deps.audit, request, { kind: "login.locked", detail });
+    if (!(error instanceof AuthError && error.code === "INVALID_CREDENTIALS")) {
+      await attempt.released();
+      throw error;
     }
+    const { locked } = await attempt.failed();
+    const detail = { identifier: credentials.username.slice(0, 254) };
+    await recordAudit(deps.audit, request, { kind: "login.failed", detail });
+    if (locked) await recordAudit(deps.audit, request, { kind: "login.locked", detail });
     throw error;
   }
-  await throttle.succeeded(credentials.username);
+  await attempt.succeeded();
   const issued = await deps.sessions.create(user.id, {
     userAgent: request.userAgent ?? null,
     ip: request.ip ?? null,

@@ -2,7 +2,7 @@ import type { AuditLog } from "../audit/audit.js";
 import type { ClientService } from "../client/client.service.js";
 import type { RevokedSessions } from "../session/revoked-sessions.js";
 import type { SessionService } from "../session/session.service.js";
-import type { LoginThrottle } from "../throttle/login-throttle.js";
+import type { Throttle } from "../throttle/throttle.js";
 import type { AccessTokenService } from "../token/access-token.js";
 import type { UserService } from "../user/user.service.js";
 
@@ -13,6 +13,6 @@ export interface UseCaseDeps {
   readonly tokens: AccessTokenService;
   readonly clients: ClientService;
   readonly audit: AuditLog;
-  readonly throttle: LoginThrottle;
+  readonly throttle: Throttle;
   readonly revokedSessions: RevokedSessions;
 }

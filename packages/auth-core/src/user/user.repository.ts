@@ -116,36 +116,52 @@ export async function updatePasswordHash(
     .execute();
 }
 
-export async function updateRole(
+/**
+ * Changes a user's role or disabled flag unless that would leave no active
+ * admin: the count and the change are one atomic step. The active admins'
+ * rows are locked first (in id order, so concurrent callers cannot deadlock),
+ * so of two admins demoting each other at once, the second counts after the
+ * first has committed. SQLite needs no lock: it runs one write transaction at
+ * a time.
+ */
+export async function updateKeepingAnAdmin(
   db: Kysely<Database>,
+  options: { lockRows: boolean },
   id: string,
-  role: Role,
+  change: { role?: Role; disabled?: boolean },
   now: string,
-): Promise<void> {
-  await db.updateTable("users").set({ role, updated_at: now }).where("id", "=", id).execute();
-}
-
-export async function updateDisabled(
-  db: Kysely<Database>,
-  id: string,
-  disabled: boolean,
-  now: string,
-): Promise<void> {
-  await db
-    .updateTable("users")
-    .set({ disabled: disabled ? 1 : 0, updated_at: now })
-    .where("id", "=", id)
-    .execute();
-}
-
-export async function countActiveAdmins(db: Kysely<Database>): Promise<number> {
-  const row = await db
-    .selectFrom("users")
-    .select((eb) => eb.fn.countAll().as("count"))
-    .where("role", "=", "admin")
-    .where("disabled", "=", 0)
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
+): Promise<"updated" | "last_admin" | "not_found"> {
+  return db.transaction().execute(async (trx) => {
+    let admins = trx
+      .selectFrom("users")
+      .select("id")
+      .where("role", "=", "admin")
+      .where("disabled", "=", 0)
+      .orderBy("id");
+    if (options.lockRows) admins = admins.forUpdate();
+    const activeAdmins = (await admins.execute()).map((row) => row.id);
+    const row = await trx
+      .selectFrom("users")
+      .select(["role", "disabled"])
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (!row) return "not_found";
+    const staysActiveAdmin =
+      (change.role ?? row.role) === "admin" && !(change.disabled ?? Number(row.disabled) === 1);
+    if (activeAdmins.includes(id) && !staysActiveAdmin && activeAdmins.length <= 1) {
+      return "last_admin";
+    }
+    await trx
+      .updateTable("users")
+      .set({
+        ...(change.role !== undefined ? { role: change.role } : {}),
+        ...(change.disabled !== undefined ? { disabled: change.disabled ? 1 : 0 } : {}),
+        updated_at: now,
+      })
+      .where("id", "=", id)
+      .execute();
+    return "updated";
+  });
 }
 
 /** Up to `limit` users, oldest first, after the cursor position. */

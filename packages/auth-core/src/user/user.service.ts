@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Clock } from "../clock.js";
+import type { DialectName } from "../db/database.js";
 import type { Database } from "../db/schema.js";
 import { AuthError, type FieldIssue, invalidInput } from "../errors.js";
 import { newId } from "../ids.js";
@@ -10,8 +11,22 @@ import { type Role, toUser, type User, type UserAccount } from "./user.js";
 import * as users from "./user.repository.js";
 import { type CredentialsInput, type RegistrationInput, registrationSchema } from "./user-input.js";
 
+/** An identifier resolved for a login; the password hash stays inside. */
+export interface LoginCandidate {
+  /**
+   * What attempts are counted against: the account's id when the identifier
+   * names one (its username and email share it), else the identifier in
+   * normalized form (Unicode NFKC, trimmed, lower-cased).
+   */
+  readonly throttleKey: string;
+  /** Throws INVALID_CREDENTIALS, in about the same time, for every failure. */
+  verify(password: string): Promise<User>;
+}
+
 export interface UserServiceOptions {
   readonly db: Kysely<Database>;
+  /** Row locks for the last-admin rule; SQLite has none and needs none. */
+  readonly dialect: DialectName;
   readonly hasher: PasswordHasher;
   readonly policy: PasswordPolicy;
   readonly clock: Clock;
@@ -20,8 +35,11 @@ export interface UserServiceOptions {
 export interface UserService {
   /** Throws INVALID_INPUT (each bad field named), USERNAME_TAKEN or EMAIL_TAKEN. */
   register(input: RegistrationInput): Promise<User>;
-  /** One outcome for every failure: INVALID_CREDENTIALS, in about the same time. */
-  authenticate(credentials: CredentialsInput): Promise<User>;
+  /**
+   * The account an identifier (username or email) names, if any, ready to
+   * check a password against: what login throttles on before bcrypt runs.
+   */
+  findLoginCandidate(identifier: string): Promise<LoginCandidate>;
   findById(id: string): Promise<User | null>;
   findByUsername(username: string): Promise<User | null>;
   /** Throws INVALID_INPUT naming currentPassword or newPassword. */
@@ -45,6 +63,7 @@ export interface UserService {
 
 export function createUserService(options: UserServiceOptions): UserService {
   const { db, hasher, policy, clock } = options;
+  const lockRows = options.dialect !== "sqlite";
 
   function policyIssues(
     password: string,
@@ -61,11 +80,15 @@ export function createUserService(options: UserServiceOptions): UserService {
     return account;
   }
 
-  /** Whether taking `account` out of the active admins would leave none. */
-  async function isLastActiveAdmin(account: UserAccount): Promise<boolean> {
-    return (
-      account.role === "admin" && !account.disabled && (await users.countActiveAdmins(db)) <= 1
-    );
+  /** Applies a role or disabled change under the last-admin rule; returns the user as changed. */
+  async function changeKeepingAnAdmin(
+    id: string,
+    change: { role?: Role; disabled?: boolean },
+  ): Promise<User> {
+    const outcome = await users.updateKeepingAnAdmin(db, { lockRows }, id, change, clock.nowIso());
+    if (outcome === "not_found") throw new AuthError("NOT_FOUND", { message: "no such user" });
+    if (outcome === "last_admin") throw new AuthError("LAST_ADMIN");
+    return toUser(await requireAccount(id));
   }
 
   return {
@@ -104,15 +127,22 @@ export function createUserService(options: UserServiceOptions): UserService {
       return toUser(account);
     },
 
-    async authenticate({ username, password }) {
-      const account = await users.findUserByLogin(db, username);
-      // Verify against a dummy hash so an unknown user takes as long as a wrong password.
-      const valid = account
-        ? await hasher.verify(password, account.passwordHash)
-        : await hasher.verifyDummy(password);
-      // A disabled account gets the same answer as a wrong password, after the same work.
-      if (!account || !valid || account.disabled) throw new AuthError("INVALID_CREDENTIALS");
-      return toUser(account);
+    async findLoginCandidate(identifier) {
+      const account = await users.findUserByLogin(db, identifier);
+      return {
+        throttleKey: account
+          ? accountThrottleKey(account.id)
+          : `name:${identifier.normalize("NFKC").trim().toLowerCase()}`,
+        async verify(password) {
+          // Verify against a dummy hash so an unknown user takes as long as a wrong password.
+          const valid = account
+            ? await hasher.verify(password, account.passwordHash)
+            : await hasher.verifyDummy(password);
+          // A disabled account gets the same answer as a wrong password, after the same work.
+          if (!account || !valid || account.disabled) throw new AuthError("INVALID_CREDENTIALS");
+          return toUser(account);
+        },
+      };
     },
 
     async findById(id) {
@@ -156,20 +186,15 @@ export function createUserService(options: UserServiceOptions): UserService {
       return { ...page, items: page.items.map(toUser) };
     },
 
-    async setRole(userId, role) {
-      const account = await requireAccount(userId);
-      if (role !== "admin" && (await isLastActiveAdmin(account))) throw new AuthError("LAST_ADMIN");
-      await users.updateRole(db, userId, role, clock.nowIso());
-      return toUser({ ...account, role });
-    },
+    setRole: (userId, role) => changeKeepingAnAdmin(userId, { role }),
 
-    async setDisabled(userId, disabled) {
-      const account = await requireAccount(userId);
-      if (disabled && (await isLastActiveAdmin(account))) throw new AuthError("LAST_ADMIN");
-      await users.updateDisabled(db, userId, disabled, clock.nowIso());
-      return toUser(account);
-    },
+    setDisabled: (userId, disabled) => changeKeepingAnAdmin(userId, { disabled }),
   };
+}
+
+/** The key an account's password attempts are counted under, at login and elsewhere. */
+export function accountThrottleKey(userId: string): string {
+  return `user:${userId}`;
 }
 
 function takenError(identity: users.TakenIdentity): AuthError {
