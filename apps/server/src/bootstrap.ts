@@ -7,10 +7,7 @@ import {
 } from "@warden/auth-core";
 import type { Logger } from "pino";
 import type { ServerDeps } from "./context.js";
-import {
-  createSessionRevocations,
-  type SessionRevocations,
-} from "./security/session-revocations.js";
+import { createLiveSessions, type LiveSessions } from "./security/live-sessions.js";
 import { createThrottle } from "./security/throttle.js";
 import { version } from "./version.js";
 
@@ -25,15 +22,15 @@ export async function bootstrap(config: WardenConfig, logger: Logger): Promise<R
   const database = createDatabase(config.databaseUrl);
   await migrateToLatest(database.db);
 
-  // The revocation set needs the session service, which needs to tell it
-  // about revocations: the late binding breaks that circle.
-  let revocations: SessionRevocations | undefined;
+  // The live-session set needs the session service, which needs to tell it
+  // about the sessions it ends: the late binding breaks that circle.
+  let liveSessions: LiveSessions | undefined;
   const warden = await createWarden({
     config,
     database,
-    onSessionsRevoked: (ids) => revocations?.revoked(ids),
+    onSessionsRevoked: (ids) => liveSessions?.ended(ids),
   });
-  revocations = await createSessionRevocations({
+  liveSessions = await createLiveSessions({
     sessions: warden.sessions,
     retentionSeconds: config.accessTokenTtlSeconds,
     redisUrl: config.redisUrl,
@@ -67,14 +64,14 @@ export async function bootstrap(config: WardenConfig, logger: Logger): Promise<R
   keyReload.unref();
   cleanup.unref();
 
-  const useCases = createUseCases({ ...warden, throttle, revokedSessions: revocations });
-  const deps: ServerDeps = { warden, useCases, revocations, logger, version };
+  const useCases = createUseCases({ ...warden, throttle, liveSessions });
+  const deps: ServerDeps = { warden, useCases, liveSessions, logger, version };
   return {
     deps,
     async close() {
       clearInterval(keyReload);
       clearInterval(cleanup);
-      await revocations?.close();
+      await liveSessions?.close();
       throttleRedis?.disconnect();
       await database.destroy();
     },

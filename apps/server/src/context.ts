@@ -1,14 +1,14 @@
 import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify";
 import type { RequestFacts, UseCases, Warden } from "@warden/auth-core";
 import type { Logger } from "pino";
-import type { SessionRevocations } from "./security/session-revocations.js";
+import type { LiveSessions } from "./security/live-sessions.js";
 
 /** What the server is built from; tests build it too, against a real database. */
 export interface ServerDeps {
   readonly warden: Warden;
   /** What users, admins and services do; every transport calls these. */
   readonly useCases: UseCases;
-  readonly revocations: SessionRevocations;
+  readonly liveSessions: LiveSessions;
   readonly logger: Logger;
   readonly version: string;
 }

@@ -42,7 +42,7 @@ export {
 } from "./password/password-policy.js";
 export type { Post } from "./post/post.js";
 export type { PostService } from "./post/post.service.js";
-export type { RevokedSessions } from "./session/revoked-sessions.js";
+export type { LiveSessions } from "./session/live-sessions.js";
 export type { RevocationReason, Session } from "./session/session.js";
 export type {
   IssuedRefreshToken,

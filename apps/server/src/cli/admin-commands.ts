@@ -20,7 +20,9 @@ export async function promoteUser(
   const useCases = createUseCases({
     ...warden,
     throttle: createThrottle(),
-    revokedSessions: { isRevoked: async (id) => !(await warden.sessions.isLive(id)) },
+    liveSessions: {
+      isLive: async (id, userId) => (await warden.sessions.findLive(id))?.userId === userId,
+    },
   });
   return useCases.setRole(
     { kind: "system", name: "warden-server promote" },

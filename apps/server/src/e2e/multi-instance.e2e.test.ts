@@ -1,4 +1,9 @@
-import { createTestDatabase, databaseTargets, type TestDatabase } from "@warden/auth-core/testing";
+import {
+  createTestDatabase,
+  databaseTargets,
+  describeEachDatabase,
+  type TestDatabase,
+} from "@warden/auth-core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTcpProxy, type TcpProxy } from "../testing/tcp-proxy.js";
 import {
@@ -54,35 +59,125 @@ describe.skipIf(!available)(
       );
     });
 
-    it("with Redis gone, both still answer correctly from the database; and after it returns", async () => {
-      const first = await registerAndLogin(a);
-      const second = await trpc<TokenPairBody>(a, "auth.login", {
-        input: { username: first.user.username, password: first.password },
+    it("a demoted admin's old token is refused on the other instance at once", async () => {
+      const boss = await registerAndLogin(a);
+      await a.running.deps.warden.users.setRole(boss.user.id, "admin");
+      const bossToken = (
+        await trpc<TokenPairBody>(a, "auth.login", {
+          input: { username: boss.user.username, password: boss.password },
+        })
+      ).data?.accessToken as string;
+      const target = await registerAndLogin(a);
+      await a.running.deps.warden.users.setRole(target.user.id, "admin");
+      const targetToken = (
+        await trpc<TokenPairBody>(a, "auth.login", {
+          input: { username: target.user.username, password: target.password },
+        })
+      ).data?.accessToken as string;
+      expect((await trpc(b, "admin.users.list", { query: true, token: targetToken })).status).toBe(
+        200,
+      );
+      const demoted = await trpc(a, "admin.users.setRole", {
+        token: bossToken,
+        input: { id: target.user.id, role: "user" },
       });
-      await proxy.cut();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(
-        (await trpc(b, "users.me", { query: true, token: first.tokens.accessToken })).status,
-      ).toBe(200);
-      await trpc(a, "auth.logout", { token: first.tokens.accessToken });
-      expect(
-        (await trpc(b, "users.me", { query: true, token: first.tokens.accessToken })).status,
-      ).toBe(401);
-      expect(
-        (await trpc(a, "users.me", { query: true, token: first.tokens.accessToken })).status,
-      ).toBe(401);
+      expect(demoted.status).toBe(200);
+      for (const server of [a, b]) {
+        const call = await trpc(server, "admin.users.setRole", {
+          token: targetToken,
+          input: { id: target.user.id, role: "admin" },
+        });
+        expect(call.status).toBe(401);
+      }
+    });
 
-      await proxy.restore();
-      // Reconnection backs off; give it time to resubscribe.
-      await new Promise((resolve) => setTimeout(resolve, 2500));
-      await trpc(a, "auth.logout", { token: second.data?.accessToken as string });
-      expect(
-        (await trpc(b, "users.me", { query: true, token: second.data?.accessToken as string }))
-          .status,
-      ).toBe(401);
-      expect(
-        (await trpc(b, "users.me", { query: true, token: first.tokens.accessToken })).status,
-      ).toBe(401);
+    it("with the publisher's Redis cut, the publish is lost: the others learn it from the database within 2 s", async () => {
+      // c follows Redis directly: only a's connection (through the proxy) is cut.
+      const c = await startTestServer(database, { REDIS_URL: redisUrl as string });
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const first = await registerAndLogin(a);
+        const second = await trpc<TokenPairBody>(a, "auth.login", {
+          input: { username: first.user.username, password: first.password },
+        });
+        await proxy.cut();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        for (const server of [b, c]) {
+          expect(
+            (await trpc(server, "users.me", { query: true, token: first.tokens.accessToken }))
+              .status,
+          ).toBe(200);
+        }
+        await trpc(a, "auth.logout", { token: first.tokens.accessToken });
+        expect(
+          (await trpc(a, "users.me", { query: true, token: first.tokens.accessToken })).status,
+        ).toBe(401);
+        for (const server of [b, c]) {
+          expect(await refusedWithin(server, first.tokens.accessToken, 2000)).toBe(true);
+        }
+
+        await proxy.restore();
+        // Reconnection backs off; give it time to resubscribe.
+        await new Promise((resolve) => setTimeout(resolve, 2500));
+        const secondToken = second.data?.accessToken as string;
+        expect((await trpc(b, "users.me", { query: true, token: secondToken })).status).toBe(200);
+        await trpc(a, "auth.logout", { token: secondToken });
+        expect((await trpc(b, "users.me", { query: true, token: secondToken })).status).toBe(401);
+      } finally {
+        await c.close();
+      }
     }, 30_000);
   },
 );
+
+describeEachDatabase("two instances without Redis", (current) => {
+  let a: TestServer;
+  let b: TestServer;
+  beforeAll(async () => {
+    a = await startTestServer(current());
+    b = await startTestServer(current());
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  it("a logout on one instance is refused on the other within 2 s", async () => {
+    const { tokens } = await registerAndLogin(a);
+    expect((await trpc(b, "users.me", { query: true, token: tokens.accessToken })).status).toBe(
+      200,
+    );
+    await trpc(a, "auth.logout", { token: tokens.accessToken });
+    expect(await refusedWithin(b, tokens.accessToken, 2000)).toBe(true);
+  });
+
+  it("a role change ends the user's sessions on every instance within 2 s", async () => {
+    const boss = await registerAndLogin(a);
+    await a.running.deps.warden.users.setRole(boss.user.id, "admin");
+    const bossToken = (
+      await trpc<TokenPairBody>(a, "auth.login", {
+        input: { username: boss.user.username, password: boss.password },
+      })
+    ).data?.accessToken as string;
+    const target = await registerAndLogin(a);
+    expect(
+      (await trpc(b, "users.me", { query: true, token: target.tokens.accessToken })).status,
+    ).toBe(200);
+    await trpc(a, "admin.users.setRole", {
+      token: bossToken,
+      input: { id: target.user.id, role: "admin" },
+    });
+    expect(await refusedWithin(b, target.tokens.accessToken, 2000)).toBe(true);
+  });
+});
+
+/** Whether `server` refuses the token within `ms`, asking every 50 ms. */
+async function refusedWithin(server: TestServer, token: string, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const status = (await trpc(server, "users.me", { query: true, token })).status;
+    if (status === 401) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,10 +1,12 @@
-// Test tooling for packages that run Warden in their own tests (the client, examples).
+// Test tooling for packages that run Warden in their own tests (the client, examples) and for the benchmark.
 
+export { createLiveSessions } from "../security/live-sessions.js";
 export { type NodeRun, runNode } from "./run-node.js";
 export {
   freePort,
   runServerCommand,
   type SpawnedServer,
+  type SpawnOptions,
   spawnWardenServer,
 } from "./spawned-server.js";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";

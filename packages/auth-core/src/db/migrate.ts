@@ -1,11 +1,13 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import * as initial from "./migrations/2026-11-24-001-initial.js";
+import * as sessionsRevokedAtIndex from "./migrations/2026-11-29-001-sessions-revoked-at-index.js";
 import type { Database } from "./schema.js";
 
 // Listed here rather than read from a folder at run time, so the migrations
 // ship inside dist/ and a bundler or test runner finds them the same way.
 const migrations: Record<string, Migration> = {
   "2026-11-24-001-initial": initial,
+  "2026-11-29-001-sessions-revoked-at-index": sessionsRevokedAtIndex,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

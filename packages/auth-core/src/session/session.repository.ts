@@ -140,6 +140,22 @@ async function touchSession(
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** The owner and expiry of a session live at `now`, or undefined. */
+export async function findLiveSession(
+  db: Db,
+  sessionId: string,
+  now: string,
+): Promise<{ userId: string; expiresAt: string } | undefined> {
+  const row = await db
+    .selectFrom("sessions")
+    .select(["user_id", "expires_at"])
+    .where("id", "=", sessionId)
+    .where("revoked_at", "is", null)
+    .where("expires_at", ">", now)
+    .executeTakeFirst();
+  return row ? { userId: row.user_id, expiresAt: row.expires_at } : undefined;
+}
+
 /** True while the session exists, is not revoked and has not expired at `now`. */
 export async function isSessionLive(db: Db, sessionId: string, now: string): Promise<boolean> {
   const row = await db

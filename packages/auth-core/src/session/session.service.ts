@@ -58,6 +58,8 @@ export interface SessionService {
     options?: { exceptSessionId?: string },
   ): Promise<string[]>;
   list(userId: string, currentSessionId?: string): Promise<Session[]>;
+  /** The owner and expiry of a live session, or null (a database read). */
+  findLive(sessionId: string): Promise<{ userId: string; expiresAt: string } | null>;
   /** True while the session exists, is not revoked and has not expired (a database read). */
   isLive(sessionId: string): Promise<boolean>;
   /** Ids of sessions revoked after `since`, for warming a revocation cache. */
@@ -170,6 +172,10 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
 
     async list(userId, currentSessionId) {
       return sessions.listLiveSessions(db, userId, clock.nowIso(), currentSessionId);
+    },
+
+    async findLive(sessionId) {
+      return (await sessions.findLiveSession(db, sessionId, clock.nowIso())) ?? null;
     },
 
     async isLive(sessionId) {

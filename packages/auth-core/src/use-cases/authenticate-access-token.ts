@@ -12,15 +12,18 @@ export interface AuthenticatedUser {
 
 /**
  * Who an access token speaks for: its signature and claims are checked, a
- * user token's session must not have ended, and a service token's client
+ * user token's session must be live and its subject's, and a service token's client
  * must not have been revoked. Throws INVALID_TOKEN.
  */
 export async function authenticateAccessToken(
-  deps: Pick<UseCaseDeps, "tokens" | "revokedSessions" | "clients">,
+  deps: Pick<UseCaseDeps, "tokens" | "liveSessions" | "clients">,
   token: string,
 ): Promise<AccessTokenSubject> {
   const subject = await deps.tokens.verify(token);
-  if (subject.kind === "user" && (await deps.revokedSessions.isRevoked(subject.sessionId))) {
+  if (
+    subject.kind === "user" &&
+    !(await deps.liveSessions.isLive(subject.sessionId, subject.userId, subject.claims.exp))
+  ) {
     throw new AuthError("INVALID_TOKEN", { message: "the session has ended" });
   }
   // A revoked client's tokens die with it. Service calls are few; a read each is affordable.
@@ -35,7 +38,7 @@ export async function authenticateAccessToken(
  * live, else null, whatever the reason (the answer is then `active: false`).
  */
 export async function introspectToken(
-  deps: Pick<UseCaseDeps, "tokens" | "revokedSessions" | "clients">,
+  deps: Pick<UseCaseDeps, "tokens" | "liveSessions" | "clients">,
   token: string,
 ): Promise<AccessTokenSubject | null> {
   return authenticateAccessToken(deps, token).catch(() => null);

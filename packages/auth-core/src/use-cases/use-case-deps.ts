@@ -1,6 +1,6 @@
 import type { AuditLog } from "../audit/audit.js";
 import type { ClientService } from "../client/client.service.js";
-import type { RevokedSessions } from "../session/revoked-sessions.js";
+import type { LiveSessions } from "../session/live-sessions.js";
 import type { SessionService } from "../session/session.service.js";
 import type { Throttle } from "../throttle/throttle.js";
 import type { AccessTokenService } from "../token/access-token.js";
@@ -14,5 +14,5 @@ export interface UseCaseDeps {
   readonly clients: ClientService;
   readonly audit: AuditLog;
   readonly throttle: Throttle;
-  readonly revokedSessions: RevokedSessions;
+  readonly liveSessions: LiveSessions;
 }
