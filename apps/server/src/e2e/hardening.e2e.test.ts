@@ -1,0 +1,354 @@
+import { randomUUID } from "node:crypto";
+import { migrateToLatest } from "@warden/auth-core";
+import {
+  createTestDatabase,
+  type DatabaseTarget,
+  databaseTargets,
+  describeEachDatabase,
+} from "@warden/auth-core/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  postForm,
+  registerAndLogin,
+  startTestServer,
+  type TestServer,
+  type TokenPairBody,
+  type TrpcResult,
+  trpc,
+} from "../testing/test-server.js";
+
+/*
+ * The holes found when Warden was attacked from outside (issue #12), each
+ * tried again through HTTP on every database. The server trusts one proxy
+ * hop here, so each test speaks from an address of its own and the per-IP
+ * limits of one test do not spend another's.
+ */
+describeEachDatabase("hardening", (current) => {
+  let server: TestServer;
+  let network = 0;
+  beforeAll(async () => {
+    server = await startTestServer(current(), { TRUST_PROXY: "1" });
+  });
+  afterAll(async () => server?.close());
+
+  /** A client address of the test's own, as the trusted proxy reports it. */
+  const fromNewAddress = () => {
+    network += 1;
+    return { "x-forwarded-for": `198.51.100.${network}` };
+  };
+
+  const login = (username: string, password: string, headers: Record<string, string>) =>
+    trpc<TokenPairBody>(server, "auth.login", { input: { username, password }, headers });
+
+  const statuses = (results: TrpcResult[]) =>
+    results.reduce<Record<number, number>>((counts, result) => {
+      counts[result.status] = (counts[result.status] ?? 0) + 1;
+      return counts;
+    }, {});
+
+  describe("sessions are an allowlist (#2)", () => {
+    it("a validly signed token whose session never existed is refused", async () => {
+      const { user } = await registerAndLogin(server);
+      const forged = await server.running.deps.warden.tokens.signUserToken({
+        userId: user.id,
+        sessionId: randomUUID(),
+        role: "user",
+      });
+      const me = await trpc(server, "users.me", { query: true, token: forged.token });
+      expect(me.status).toBe(401);
+      expect(me.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+    });
+
+    it("a validly signed token naming another user's session is refused", async () => {
+      const victim = await registerAndLogin(server);
+      const attacker = await registerAndLogin(server);
+      const victimSession = (
+        await trpc<{ id: string; current: boolean }[]>(server, "sessions.list", {
+          query: true,
+          token: victim.tokens.accessToken,
+        })
+      ).data?.find((session) => session.current)?.id as string;
+      const forged = await server.running.deps.warden.tokens.signUserToken({
+        userId: attacker.user.id,
+        sessionId: victimSession,
+        role: "admin",
+      });
+      expect((await trpc(server, "users.me", { query: true, token: forged.token })).status).toBe(
+        401,
+      );
+      // The control: the same signing with the right pair is accepted.
+      const genuine = await server.running.deps.warden.tokens.signUserToken({
+        userId: victim.user.id,
+        sessionId: victimSession,
+        role: "user",
+      });
+      expect((await trpc(server, "users.me", { query: true, token: genuine.token })).status).toBe(
+        200,
+      );
+    });
+  });
+
+  describe("password attempts are reserved before bcrypt (#3)", () => {
+    it("25 parallel wrong passwords: at most 10 are checked, the rest get 429 with Retry-After", async () => {
+      const { user } = await registerAndLogin(server);
+      const headers = fromNewAddress();
+      const results = await Promise.all(
+        Array.from({ length: 25 }, () => login(user.username, "wrong-password-1", headers)),
+      );
+      const counts = statuses(results);
+      expect(counts[401]).toBeLessThanOrEqual(10);
+      expect((counts[401] ?? 0) + (counts[429] ?? 0)).toBe(25);
+      for (const refused of results.filter((result) => result.status === 429)) {
+        expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      }
+    });
+
+    it("four concurrent batches of 9 check at most 10 in all, and the right password is then refused too", async () => {
+      const { user, password } = await registerAndLogin(server);
+      const headers = fromNewAddress();
+      const batches = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          Promise.all(
+            Array.from({ length: 9 }, () => login(user.username, "wrong-password-2", headers)),
+          ),
+        ),
+      );
+      expect(statuses(batches.flat())[401]).toBeLessThanOrEqual(10);
+      expect((await login(user.username, password, headers)).status).toBe(429);
+    });
+
+    it("a success clears the count: 9 failures, a login, 9 more failures, and the password still works", async () => {
+      const { user, password } = await registerAndLogin(server);
+      const headers = fromNewAddress();
+      for (let round = 0; round < 2; round += 1) {
+        for (let i = 0; i < 9; i += 1) {
+          expect((await login(user.username, "wrong-password-3", headers)).status).toBe(401);
+        }
+        expect((await login(user.username, password, headers)).status).toBe(200);
+      }
+    });
+  });
+
+  describe("the lock is the account's, whatever identifier named it (#4)", () => {
+    it("with the username locked, the email (in any case) with the right password is refused", async () => {
+      const { user, password } = await registerAndLogin(server);
+      const headers = fromNewAddress();
+      for (let i = 0; i < 10; i += 1) await login(user.username, "wrong-password-4", headers);
+      const email = `${user.username}@example.com`.toUpperCase();
+      expect((await login(email, password, headers)).status).toBe(429);
+      expect((await login(user.username.toUpperCase(), password, fromNewAddress())).status).toBe(
+        429,
+      );
+    });
+
+    it("an identifier that names no account is counted in normalized form", async () => {
+      const headers = fromNewAddress();
+      const name = `ghost${Date.now().toString(36)}`;
+      for (let i = 0; i < 10; i += 1) await login(name, "wrong-password-5", headers);
+      // Fullwidth letters (NFKC), upper case and surrounding spaces are the same identifier.
+      const lookalike = ` ${[...name.toUpperCase()]
+        .map((c) =>
+          /[A-Z]/.test(c) ? String.fromCodePoint((c.codePointAt(0) as number) + 0xfee0) : c,
+        )
+        .join("")} `;
+      expect((await login(lookalike, "wrong-password-5", headers)).status).toBe(429);
+    });
+  });
+
+  describe("bcrypt work is bounded (#6)", () => {
+    it("wrong currentPassword guesses count toward the account's lock", async () => {
+      const { user, tokens, password } = await registerAndLogin(server);
+      const headers = fromNewAddress();
+      const change = (currentPassword: string) =>
+        trpc(server, "users.changePassword", {
+          token: tokens.accessToken,
+          headers,
+          input: { currentPassword, newPassword: "juniper-cascade-93" },
+        });
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => change("not-my-password")),
+      );
+      const counts = statuses(results);
+      expect(counts[400]).toBeLessThanOrEqual(10);
+      expect(counts[429]).toBeGreaterThanOrEqual(10);
+      // The account is locked for logins too, right password and all.
+      expect((await login(user.username, password, fromNewAddress())).status).toBe(429);
+    });
+
+    it("registrations are throttled per client IP (REGISTER_RATE_LIMIT)", async () => {
+      const limited = await startTestServer(current(), {
+        TRUST_PROXY: "1",
+        REGISTER_RATE_LIMIT: "3/10m",
+      });
+      try {
+        const register = (headers: Record<string, string>) => {
+          const username = `reg${randomUUID().slice(0, 8)}`;
+          return trpc(limited, "auth.register", {
+            headers,
+            input: {
+              username,
+              email: `${username}@example.com`,
+              name: username,
+              password: "tangerine-orbit-47",
+            },
+          });
+        };
+        const headers = { "x-forwarded-for": "203.0.113.9" };
+        for (let i = 0; i < 3; i += 1) expect((await register(headers)).status).toBe(200);
+        const refused = await register(headers);
+        expect(refused.status).toBe(429);
+        expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+        // Another client is not affected.
+        expect((await register({ "x-forwarded-for": "203.0.113.10" })).status).toBe(200);
+      } finally {
+        await limited.close();
+      }
+    });
+  });
+
+  describe("client authentication (#8)", () => {
+    let clientId: string;
+    let clientSecret: string;
+    beforeAll(async () => {
+      const first = await registerAndLogin(server);
+      await server.running.deps.warden.users.setRole(first.user.id, "admin");
+      const admin = (await login(first.user.username, first.password, fromNewAddress())).data
+        ?.accessToken as string;
+      const created = await trpc<{ clientId: string; clientSecret: string }>(
+        server,
+        "admin.clients.create",
+        { token: admin, input: { name: "reports", scopes: ["users:read"] } },
+      );
+      clientId = created.data?.clientId as string;
+      clientSecret = created.data?.clientSecret as string;
+    });
+
+    const grant = (secret: string, headers: Record<string, string>) =>
+      postForm(
+        server,
+        "/oauth/token",
+        { grant_type: "client_credentials", client_id: clientId, client_secret: secret },
+        headers,
+      );
+
+    it("wrong secrets from anyone never lock the client out", async () => {
+      for (let i = 0; i < 12; i += 1) {
+        expect((await grant("wrong-secret", fromNewAddress())).status).toBe(401);
+      }
+      expect((await grant(clientSecret, fromNewAddress())).status).toBe(200);
+    });
+
+    it("more than 100 failures from one IP in 15 minutes: 429 for that IP only", async () => {
+      const attacker = fromNewAddress();
+      for (let i = 0; i < 100; i += 1) expect((await grant("wrong", attacker)).status).toBe(401);
+      const refused = await grant(clientSecret, attacker);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect((await grant(clientSecret, fromNewAddress())).status).toBe(200);
+    });
+  });
+
+  describe("proxies (#15)", () => {
+    it("without TRUST_PROXY, X-Forwarded-For is ignored: a forged header buys no new budget", async () => {
+      const direct = await startTestServer(current(), { REGISTER_RATE_LIMIT: "2/10m" });
+      try {
+        const register = (n: number) => {
+          const username = `xff${randomUUID().slice(0, 8)}`;
+          return trpc(direct, "auth.register", {
+            headers: { "x-forwarded-for": `192.0.2.${n}` },
+            input: {
+              username,
+              email: `${username}@example.com`,
+              name: username,
+              password: "tangerine-orbit-47",
+            },
+          });
+        };
+        expect((await register(1)).status).toBe(200);
+        expect((await register(2)).status).toBe(200);
+        expect((await register(3)).status).toBe(429);
+      } finally {
+        await direct.close();
+      }
+    });
+
+    it("IPv6 clients are counted per /64", async () => {
+      const limited = await startTestServer(current(), {
+        TRUST_PROXY: "1",
+        REGISTER_RATE_LIMIT: "2/10m",
+      });
+      try {
+        const register = (address: string) => {
+          const username = `six${randomUUID().slice(0, 8)}`;
+          return trpc(limited, "auth.register", {
+            headers: { "x-forwarded-for": address },
+            input: {
+              username,
+              email: `${username}@example.com`,
+              name: username,
+              password: "tangerine-orbit-47",
+            },
+          });
+        };
+        expect((await register("2001:db8:1:2::1")).status).toBe(200);
+        expect((await register("2001:db8:1:2:ffff::9")).status).toBe(200);
+        expect((await register("2001:0db8:0001:0002:abcd::1")).status).toBe(429);
+        expect((await register("2001:db8:1:3::1")).status).toBe(200);
+      } finally {
+        await limited.close();
+      }
+    });
+  });
+
+  describe("the last-admin rule (#16)", () => {
+    it("two admins demoting each other at once: exactly one succeeds", async () => {
+      for (let round = 0; round < 3; round += 1) {
+        // A database of its own: the rule counts every active admin there is.
+        const target = databaseTargets().find((t) => t.dialect === current().dialect);
+        const database = await createTestDatabase(target as DatabaseTarget);
+        await migrateToLatest(database.database.db);
+        const isolated = await startTestServer(database);
+        try {
+          const admins = await Promise.all([
+            registerAndLogin(isolated),
+            registerAndLogin(isolated),
+          ]);
+          for (const admin of admins) {
+            await isolated.running.deps.warden.users.setRole(admin.user.id, "admin");
+          }
+          const tokens = await Promise.all(
+            admins.map(
+              async (admin) =>
+                (
+                  await trpc<TokenPairBody>(isolated, "auth.login", {
+                    input: { username: admin.user.username, password: admin.password },
+                  })
+                ).data?.accessToken as string,
+            ),
+          );
+          const [first, second] = admins;
+          const results = await Promise.all([
+            trpc(isolated, "admin.users.setRole", {
+              token: tokens[0],
+              input: { id: second?.user.id, role: "user" },
+            }),
+            trpc(isolated, "admin.users.setRole", {
+              token: tokens[1],
+              input: { id: first?.user.id, role: "user" },
+            }),
+          ]);
+          const outcomes = results.map((result) => result.status).sort();
+          // 200 for the winner; the loser is refused as the last admin (409), or, when the
+          // winner's demotion ended its session first, its token no longer works (401).
+          expect(outcomes[0]).toBe(200);
+          expect([401, 409]).toContain(outcomes[1]);
+          const remaining = await isolated.running.deps.warden.users.list({ limit: 100 });
+          expect(remaining.items.filter((user) => user.role === "admin")).toHaveLength(1);
+        } finally {
+          await isolated.close();
+          await database.drop();
+        }
+      }
+    });
+  });
+});
