@@ -3,9 +3,14 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import {
+  createTestDatabase,
+  type DatabaseTarget,
+  databaseTargets,
+} from "@warden/auth-core/testing";
+import { type SpawnedServer, spawnWardenServer } from "@warden/server/testing";
 import { measureBcryptFloor } from "./bcrypt-floor.js";
 import { startCeilingServer } from "./ceiling-server.js";
-import { createBenchDatabase, type DatabaseKind } from "./database.js";
 import { type LoadSpec, type Plan, probe, type RunStats, repeat, runLoad } from "./load.js";
 import { describeMachine, watchOtherCpu } from "./machine.js";
 import { profileMarkdown, summarizeCpuProfile } from "./profile.js";
@@ -31,7 +36,6 @@ import {
 import { seedPosts, seedUser, uniqueName } from "./seed.js";
 import { median, spread, sum } from "./stats.js";
 import { judge, judgeMemory } from "./targets.js";
-import { startWarden, type WardenProcess } from "./warden-process.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -67,7 +71,9 @@ const plan: Plan = {
 };
 const readConnections = Number(args.connections);
 const loginConnections = Number(args["login-connections"]);
-const databaseKind = args.db as DatabaseKind;
+const databaseKind = args.db as "sqlite" | "postgres";
+/** Where --db postgres creates its fresh database when TEST_POSTGRES_URL is not set. */
+const DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
 /** Enough users that no single account sees all the traffic; successes never lock one anyway. */
 const LOGIN_USERS = 4;
 const POSTS = 25;
@@ -142,15 +148,33 @@ async function loadRow(
   }
 }
 
+/** Why the process ended, with the tail of its output, if it has ended. */
+function exitReport(warden: SpawnedServer): string | undefined {
+  const { exitCode, signalCode } = warden.process;
+  if (exitCode === null && signalCode === null) return undefined;
+  return `warden exited (code ${exitCode}, signal ${signalCode}):\n${warden.output()}`;
+}
+
+/** SQLite, or PostgreSQL from TEST_POSTGRES_URL (the local default when unset). */
+function databaseTarget(): DatabaseTarget {
+  const env = { TEST_POSTGRES_URL: process.env.TEST_POSTGRES_URL ?? DEFAULT_POSTGRES_URL };
+  const target = databaseTargets(env).find((candidate) => candidate.dialect === databaseKind);
+  if (!target) throw new Error(`no ${databaseKind} database target`);
+  return target;
+}
+
 async function withWarden<T>(
   cost: number,
-  action: (warden: WardenProcess) => Promise<T>,
+  action: (warden: SpawnedServer) => Promise<T>,
   nodeArgs: readonly string[] = [],
 ): Promise<T> {
-  const database = await createBenchDatabase(databaseKind);
+  const database = await createTestDatabase(databaseTarget());
   try {
-    const warden = await startWarden({ databaseUrl: database.url, bcryptCost: cost, nodeArgs });
-    ownPids.push(warden.pid);
+    const warden = await spawnWardenServer(
+      { BCRYPT_COST: String(cost) },
+      { databaseUrl: database.url, nodeArgs },
+    );
+    ownPids.push(warden.process.pid ?? -1);
     try {
       return await action(warden);
     } finally {
@@ -167,10 +191,10 @@ async function seedLoginUsers(baseUrl: string): Promise<string[]> {
   return users;
 }
 
-async function readRows(warden: WardenProcess): Promise<Row[]> {
+async function readRows(warden: SpawnedServer): Promise<Row[]> {
   const reader = await seedUser(warden.url, "reader");
   await seedPosts(warden.url, reader.accessToken, POSTS);
-  const sampler = sampleRss(warden.pid);
+  const sampler = sampleRss(warden.process.pid ?? -1);
   const rows: Row[] = [];
   for (const scenario of readScenarios(warden.url, reader.accessToken, readConnections))
     rows.push(await loadRow(scenario.name, "read", scenario.spec));
@@ -186,7 +210,7 @@ async function readRows(warden: WardenProcess): Promise<Row[]> {
 }
 
 async function writeRows(
-  warden: WardenProcess,
+  warden: SpawnedServer,
   cost: number,
   users: readonly string[],
 ): Promise<Row[]> {
@@ -210,7 +234,7 @@ async function writeRows(
 
 /** system.health latency while auth.login saturates the server (both loads at once). */
 async function healthDuringLogins(
-  warden: WardenProcess,
+  warden: SpawnedServer,
   cost: number,
   users: readonly string[],
 ): Promise<Row> {
@@ -220,14 +244,14 @@ async function healthDuringLogins(
     return await measureHealthDuringLogins(warden, cost, users, name);
   } catch (error) {
     log(`${name} failed: ${error instanceof Error ? error.message : String(error)}`);
-    const report = warden.exitReport();
+    const report = exitReport(warden);
     if (report) log(report);
     return { name, kind: "latency", bcryptCost: cost, note: "FAILED, see log" };
   }
 }
 
 async function measureHealthDuringLogins(
-  warden: WardenProcess,
+  warden: SpawnedServer,
   cost: number,
   users: readonly string[],
   name: string,

@@ -14,7 +14,17 @@ export interface SpawnedServer {
   readonly url: string;
   readonly databaseUrl: string;
   readonly process: ChildProcess;
+  /** The last few KB the server wrote (stdout, then stderr), for error messages. */
+  output(): string;
+  /** SIGTERM (graceful: lets --cpu-prof write its profile), SIGKILL after 10 s. */
   stop(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  /** A database of the caller's (kept on stop); by default a temp SQLite file in the server's folder. */
+  readonly databaseUrl?: string;
+  /** Flags for node before the script, e.g. --cpu-prof. */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** A free TCP port on loopback: the server needs it up front, since its issuer names the port. */
@@ -33,17 +43,30 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Keeps the last few KB a stream wrote. */
+function tail(stream: NodeJS.ReadableStream | null): () => string {
+  let text = "";
+  stream?.on("data", (chunk: Buffer) => {
+    text = (text + chunk.toString("utf8")).slice(-4096);
+  });
+  return () => text;
+}
+
 /**
  * The real built server (`node dist/main.js serve`) on an ephemeral port over a
- * temp SQLite file: the client is tested the way it is used, over HTTP.
+ * temp SQLite file (or `options.databaseUrl`): the client is tested the way it
+ * is used, over HTTP. Its working folder is empty, so no stray .env is loaded.
  */
-export async function spawnWardenServer(env: Record<string, string> = {}): Promise<SpawnedServer> {
+export async function spawnWardenServer(
+  env: Record<string, string> = {},
+  options: SpawnOptions = {},
+): Promise<SpawnedServer> {
   const main = SERVER_MAIN;
   const folder = await mkdtemp(join(tmpdir(), "warden-spawned-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const databaseUrl = `file:${join(folder, "warden.db")}`;
-  const child = spawn(process.execPath, [main, "serve"], {
+  const databaseUrl = options.databaseUrl ?? `file:${join(folder, "warden.db")}`;
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), main, "serve"], {
     cwd: folder,
     env: {
       PATH: process.env.PATH ?? "",
@@ -54,18 +77,18 @@ export async function spawnWardenServer(env: Record<string, string> = {}): Promi
       LOG_LEVEL: "warn",
       ...env,
     },
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "pipe", "pipe"],
   });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
+  const stdout = tail(child.stdout);
+  const stderr = tail(child.stderr);
+  const output = () => `${stdout()}${stderr()}`;
+  const ended = () => child.exitCode !== null || child.signalCode !== null;
 
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) {
+    if (ended()) {
       await rm(folder, { recursive: true, force: true });
-      throw new Error(`server exited ${child.exitCode}: ${stderr}`);
+      throw new Error(`server exited ${child.exitCode ?? child.signalCode}: ${output()}`);
     }
     try {
       const response = await fetch(`${url}/healthz`);
@@ -76,7 +99,7 @@ export async function spawnWardenServer(env: Record<string, string> = {}): Promi
     if (Date.now() > deadline) {
       child.kill();
       await rm(folder, { recursive: true, force: true });
-      throw new Error(`server did not start: ${stderr}`);
+      throw new Error(`server did not start: ${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -85,11 +108,14 @@ export async function spawnWardenServer(env: Record<string, string> = {}): Promi
     url,
     databaseUrl,
     process: child,
+    output,
     async stop() {
-      if (child.exitCode === null) {
+      if (!ended()) {
         const exited = new Promise((resolve) => child.once("exit", resolve));
         child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
         await exited;
+        clearTimeout(timer);
       }
       await rm(folder, { recursive: true, force: true });
     },
