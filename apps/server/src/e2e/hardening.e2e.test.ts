@@ -155,6 +155,30 @@ describeEachDatabase("hardening", (current) => {
     });
   });
 
+  describe("look-alike names find no account, on every collation (#5)", () => {
+    it("accented, wide, upper-case and padded variants of erin's name with her password: 401, and after her lock, still no way in", async () => {
+      const name = `erin${randomUUID().slice(0, 6)}`;
+      const { password } = await registerAndLogin(server, { username: name });
+      const variants = [
+        `é${name.slice(1)}`,
+        `${name} `,
+        `ERÏ${name.slice(3).toUpperCase()}`,
+        `${name}@EXAMPLE.COM `,
+        `${name.replace("e", "ｅ")}`,
+      ];
+      for (const variant of variants) {
+        expect((await login(variant, password, fromNewAddress())).status, variant).toBe(401);
+      }
+      const headers = fromNewAddress();
+      for (let i = 0; i < 10; i += 1) await login(name, "wrong-password-6", headers);
+      for (const variant of variants) {
+        expect((await login(variant, password, fromNewAddress())).status, variant).not.toBe(200);
+      }
+      // The account itself is locked, whichever of its own identifiers is typed.
+      expect((await login(name, password, fromNewAddress())).status).toBe(429);
+    });
+  });
+
   describe("bcrypt work is bounded (#6)", () => {
     it("wrong currentPassword guesses count toward the account's lock", async () => {
       const { user, tokens, password } = await registerAndLogin(server);

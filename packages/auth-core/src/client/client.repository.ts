@@ -5,16 +5,18 @@ export async function insertClient(db: Kysely<Database>, row: ClientRow): Promis
   await db.insertInto("clients").values(row).execute();
 }
 
+/** The id must match to the byte, whatever the database's collation folds together. */
 export async function findActiveClient(
   db: Kysely<Database>,
   clientId: string,
 ): Promise<ClientRow | undefined> {
-  return db
+  const row = await db
     .selectFrom("clients")
     .selectAll()
     .where("client_id", "=", clientId)
     .where("revoked_at", "is", null)
     .executeTakeFirst();
+  return row && row.client_id === clientId ? row : undefined;
 }
 
 export async function listActiveClients(db: Kysely<Database>): Promise<ClientRow[]> {

@@ -89,7 +89,9 @@ export async function createTestDatabase(target: DatabaseTarget): Promise<TestDa
   }
 
   const admin = await createConnection({ uri: target.serverUrl });
-  await admin.query(`create database ${name} character set utf8mb4 collate utf8mb4_bin`);
+  // The server's default character set and collation, as a production database would have
+  // (MariaDB's utf8mb4_general_ci folds case, accents and trailing spaces).
+  await admin.query(`create database ${name}`);
   await admin.end();
   const url = withDatabase(target.serverUrl, name);
   const database = createDatabase(url, { poolSize: 20 });

@@ -72,16 +72,25 @@ export async function findUserById(
   return row ? toAccount(row) : undefined;
 }
 
-/** By username, or by email when the identifier has an "@" (usernames cannot). */
+/**
+ * By username, or by email when the identifier has an "@" (usernames cannot).
+ * The key must match to the byte: MySQL's default collations compare "érin",
+ * "ERÏN" and "erin " equal to "erin", and a login must not find erin's
+ * account by any of them.
+ */
 export async function findUserByLogin(
   db: Kysely<Database>,
   identifier: string,
 ): Promise<UserAccount | undefined> {
   const query = db.selectFrom("users").selectAll();
-  const row = identifier.includes("@")
-    ? await query.where("email_key", "=", emailKey(identifier)).executeTakeFirst()
-    : await query.where("username_key", "=", usernameKey(identifier)).executeTakeFirst();
-  return row ? toAccount(row) : undefined;
+  if (identifier.includes("@")) {
+    const key = emailKey(identifier);
+    const row = await query.where("email_key", "=", key).executeTakeFirst();
+    return row && row.email_key === key ? toAccount(row) : undefined;
+  }
+  const key = usernameKey(identifier);
+  const row = await query.where("username_key", "=", key).executeTakeFirst();
+  return row && row.username_key === key ? toAccount(row) : undefined;
 }
 
 /** The identity an existing account already holds, checked before spending a bcrypt hash. */
