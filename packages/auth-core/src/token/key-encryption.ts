@@ -44,11 +44,3 @@ export class KeyEncryption {
 export function isEncrypted(stored: string): boolean {
   return stored.startsWith(PREFIX);
 }
-
-/** Reads a stored private JWK, decrypting it when it was stored encrypted. */
-export function readStoredKey(stored: string, encryption: KeyEncryption | null): string {
-  if (!isEncrypted(stored)) return stored;
-  if (!encryption)
-    throw new Error("the stored signing keys are encrypted: set WARDEN_KEY_ENCRYPTION_KEY");
-  return encryption.decrypt(stored);
-}

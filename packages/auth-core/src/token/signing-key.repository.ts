@@ -47,3 +47,21 @@ export async function insertSigningKey(
 export async function deleteExpiredSigningKeys(db: Kysely<Database>, now: string): Promise<void> {
   await db.deleteFrom("signing_keys").where("expires_at", "<=", now).execute();
 }
+
+/**
+ * Replaces a key's stored private JWK, only if it still holds `from` (another
+ * server may have replaced it first); true when this call changed the row.
+ */
+export async function replaceStoredPrivateJwk(
+  db: Kysely<Database>,
+  kid: string,
+  change: { from: string; to: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable("signing_keys")
+    .set({ private_jwk: change.to })
+    .where("kid", "=", kid)
+    .where("private_jwk", "=", change.from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
