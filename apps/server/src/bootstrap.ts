@@ -2,6 +2,7 @@ import {
   createDatabase,
   createUseCases,
   createWarden,
+  type KeyRingNotice,
   migrateToLatest,
   type WardenConfig,
 } from "@warden/auth-core";
@@ -30,6 +31,7 @@ export async function bootstrap(config: WardenConfig, logger: Logger): Promise<R
     database,
     onSessionsRevoked: (ids) => liveSessions?.ended(ids),
   });
+  logKeyRingNotices(logger, warden.keyRing.notices);
   liveSessions = await createLiveSessions({
     sessions: warden.sessions,
     retentionSeconds: config.accessTokenTtlSeconds,
@@ -52,6 +54,7 @@ export async function bootstrap(config: WardenConfig, logger: Logger): Promise<R
   const keyReload = setInterval(() => {
     warden.keyRing
       .reload()
+      .then((notices) => logKeyRingNotices(logger, notices))
       .catch((error: unknown) => logger.warn({ err: error }, "signing keys: reload failed"));
   }, 60_000);
   // Ended sessions are deleted once no token of theirs can be alive.
@@ -76,4 +79,11 @@ export async function bootstrap(config: WardenConfig, logger: Logger): Promise<R
       await database.destroy();
     },
   };
+}
+
+/** What loading the signing keys found worth saying (keys ignored, encrypted, generated), said once. */
+function logKeyRingNotices(logger: Logger, notices: readonly KeyRingNotice[]): void {
+  for (const notice of notices) {
+    logger[notice.level]({ kid: notice.kid, reason: notice.reason }, notice.message);
+  }
 }

@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { AccessTokenSubject } from "@warden/auth-core";
-import { AuthError } from "@warden/auth-core";
+import { AuthError, invalidInput, unstorableTextIssues } from "@warden/auth-core";
 import type { Context } from "./context.js";
 import { formatError } from "./errors/error-shape.js";
 import { toTRPCError } from "./errors/to-trpc-error.js";
@@ -22,7 +22,18 @@ const mapAuthErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapAuthErrors);
+/**
+ * Refuses, naming the field, any input text that no database can store or no
+ * person types (NUL and other control characters, lone surrogates), before
+ * any procedure sees it: one rule for every procedure, present and future.
+ */
+const rejectUnstorableText = t.middleware(async ({ getRawInput, next }) => {
+  const issues = unstorableTextIssues(await getRawInput());
+  if (issues.length > 0) throw invalidInput(issues);
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(mapAuthErrors).use(rejectUnstorableText);
 
 /** Any valid access token: a user's or a service's. */
 export const authenticatedProcedure = publicProcedure.use(async ({ ctx, next }) => {

@@ -31,7 +31,9 @@ export {
   type AuthErrorCode,
   ConfigError,
   type FieldIssue,
+  invalidInput,
 } from "./errors.js";
+export { unstorableTextIssues, unstorableTextReason } from "./input/unstorable-text.js";
 export type { Page } from "./pagination.js";
 export { createPasswordHasher, type PasswordHasher } from "./password/password-hasher.js";
 export {
@@ -58,7 +60,7 @@ export {
   USER_TOKEN_CLIENT_ID,
   type UserTokenClaims,
 } from "./token/access-token.js";
-export { KeyRing } from "./token/key-ring.js";
+export { KeyRing, type KeyRingNotice, type KeyRingNoticeReason } from "./token/key-ring.js";
 export { generateSigningKey, type SigningKey, signingKeyFromConfig } from "./token/signing-key.js";
 export type { TokenPair } from "./token/token-pair.js";
 export {

@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from "kysely";
 import { invalidInput } from "./errors.js";
+import { unstorableTextReason } from "./input/unstorable-text.js";
 
 /** Where a page ends: the (ordering column, id) pair of its last row. */
 export interface CursorPosition {
@@ -23,7 +24,10 @@ export function decodeCursor(cursor: string | null | undefined): CursorPosition 
       Array.isArray(value) &&
       value.length === 2 &&
       typeof value[0] === "string" &&
-      typeof value[1] === "string"
+      typeof value[1] === "string" &&
+      // A cursor is only read back as given out: nothing in it a database cannot compare.
+      unstorableTextReason(value[0]) === null &&
+      unstorableTextReason(value[1]) === null
     ) {
       return { createdAt: value[0], id: value[1] };
     }

@@ -60,6 +60,7 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     clock,
     encryption: config.jwt.keyEncryptionKey ? new KeyEncryption(config.jwt.keyEncryptionKey) : null,
+    production: config.production,
   });
   const tokens = createAccessTokenService({
     keyRing,

@@ -230,6 +230,64 @@ describeEachDatabase("hardening", (current) => {
     });
   });
 
+  describe("text no database stores is a 400 naming the field (#9)", () => {
+    const unstorable = {
+      NUL: "a\u0000b",
+      "a control character": "a\u0007b",
+      "a lone surrogate": "a\ud800b",
+    };
+    for (const [what, text] of Object.entries(unstorable)) {
+      it(`${what} in a login name, a registration, a post and a cursor`, async () => {
+        const headers = fromNewAddress();
+        const loginAttempt = await login(text, "tangerine-orbit-47", headers);
+        expect(loginAttempt.status).toBe(400);
+        expect(loginAttempt.error?.data.fieldErrors).toHaveProperty("username");
+
+        const username = `nul${randomUUID().slice(0, 8)}`;
+        const registered = await trpc(server, "auth.register", {
+          headers,
+          input: {
+            username,
+            email: `${username}@example.com`,
+            name: text,
+            password: "tangerine-orbit-47",
+          },
+        });
+        expect(registered.status).toBe(400);
+        expect(registered.error?.data.fieldErrors).toHaveProperty("name");
+        expect((await login(username, "tangerine-orbit-47", headers)).status).toBe(401);
+
+        const { tokens } = await registerAndLogin(server);
+        const post = await trpc(server, "posts.create", {
+          token: tokens.accessToken,
+          input: { title: text, content: "fine" },
+        });
+        expect(post.status).toBe(400);
+        expect(post.error?.data.fieldErrors).toHaveProperty("title");
+        const cursor = Buffer.from(JSON.stringify([text, text])).toString("base64url");
+        const page = await trpc(server, "posts.list", {
+          query: true,
+          token: tokens.accessToken,
+          input: { cursor },
+        });
+        expect(page.status).toBe(400);
+        expect(page.error?.data.fieldErrors).toHaveProperty("cursor");
+
+        // A form cannot carry a lone surrogate: percent-decoding makes it U+FFFD.
+        if (what === "a lone surrogate") return;
+        const grant = await postForm(
+          server,
+          "/oauth/token",
+          `grant_type=password&username=${encodeURIComponent(text)}&password=x`,
+          headers,
+        );
+        expect(grant.status).toBe(400);
+        expect(grant.body.error).toBe("invalid_request");
+        expect(String(grant.body.error_description)).toContain("username");
+      });
+    }
+  });
+
   describe("client authentication (#8)", () => {
     let clientId: string;
     let clientSecret: string;

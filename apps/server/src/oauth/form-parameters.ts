@@ -1,4 +1,8 @@
+import { unstorableTextReason } from "@warden/auth-core";
 import { OAuthError } from "./oauth-response.js";
+
+/** Parameters whose text is only ever hashed or verified, never stored: any character is allowed. */
+const SECRET_PARAMETERS = new Set(["password", "client_secret", "refresh_token", "token"]);
 
 /**
  * The parameters of a form-encoded OAuth request. RFC 6749 §3.1/§3.2: a
@@ -17,6 +21,8 @@ export function formParameters(
   for (const [name, value] of Object.entries(body)) {
     if (typeof value !== "string")
       throw new OAuthError("invalid_request", `"${name}" must be given once`);
+    const unstorable = SECRET_PARAMETERS.has(name) ? null : unstorableTextReason(value);
+    if (unstorable) throw new OAuthError("invalid_request", `"${name.slice(0, 40)}" ${unstorable}`);
     // RFC 6749 §3.1: parameters sent without a value are treated as omitted.
     if (value !== "") parameters.set(name, value);
   }

@@ -9,7 +9,7 @@ import type { PasswordHasher } from "../password/password-hasher.js";
 import type { PasswordPolicy } from "../password/password-policy.js";
 import { type Role, toUser, type User, type UserAccount } from "./user.js";
 import * as users from "./user.repository.js";
-import { type CredentialsInput, type RegistrationInput, registrationSchema } from "./user-input.js";
+import { type RegistrationInput, registrationSchema } from "./user-input.js";
 
 /** An identifier resolved for a login; the password hash stays inside. */
 export interface LoginCandidate {
