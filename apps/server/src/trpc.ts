@@ -6,9 +6,18 @@ import { formatError } from "./errors/error-shape.js";
 import { toTRPCError } from "./errors/to-trpc-error.js";
 import { authenticateRequest } from "./security/authenticate-request.js";
 
-const t = initTRPC.context<Context>().create({
-  errorFormatter: ({ shape, error }) => formatError(shape, error),
-});
+/** What a procedure declares about itself, read by the HTTP layer. */
+export interface ProcedureMeta {
+  /** Its answer carries a token or a secret: never to be cached (RFC 6749 §5.1, RFC 9111). */
+  readonly sendsCredentials?: boolean;
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    errorFormatter: ({ shape, error }) => formatError(shape, error),
+  });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;

@@ -330,6 +330,43 @@ describeEachDatabase("hardening", (current) => {
     });
   });
 
+  describe("answers carrying a token or a secret are never cached (#12)", () => {
+    it("auth.login, auth.refresh, admin.clients.create and the token endpoint say no-store", async () => {
+      const { user, password, tokens } = await registerAndLogin(server);
+      const noStore = (headers: Headers) => [headers.get("cache-control"), headers.get("pragma")];
+      const loggedIn = await login(user.username, password, fromNewAddress());
+      expect(noStore(loggedIn.headers)).toEqual(["no-store", "no-cache"]);
+      const refreshed = await trpc(server, "auth.refresh", {
+        input: { refreshToken: tokens.refreshToken },
+      });
+      expect(refreshed.status).toBe(200);
+      expect(noStore(refreshed.headers)).toEqual(["no-store", "no-cache"]);
+      await server.running.deps.warden.users.setRole(user.id, "admin");
+      const admin = (await login(user.username, password, fromNewAddress())).data
+        ?.accessToken as string;
+      const created = await trpc(server, "admin.clients.create", {
+        token: admin,
+        input: { name: "cache-check", scopes: [] },
+      });
+      expect(created.status).toBe(200);
+      expect(noStore(created.headers)).toEqual(["no-store", "no-cache"]);
+      const grant = await postForm(server, "/oauth/token", {
+        grant_type: "password",
+        username: user.username,
+        password,
+      });
+      expect(noStore(grant.headers)).toEqual(["no-store", "no-cache"]);
+      // A batch with a login in it is one response: it carries the token too.
+      const batch = await fetch(`${server.url}/trpc/auth.logout,auth.login?batch=1`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ 0: {}, 1: { username: user.username, password } }),
+      });
+      expect(batch.status).toBe(207);
+      expect(noStore(batch.headers)).toEqual(["no-store", "no-cache"]);
+    });
+  });
+
   describe("proxies (#15)", () => {
     it("without TRUST_PROXY, X-Forwarded-For is ignored: a forged header buys no new budget", async () => {
       const direct = await startTestServer(current(), { REGISTER_RATE_LIMIT: "2/10m" });

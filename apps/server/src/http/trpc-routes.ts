@@ -6,7 +6,20 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { createContextFactory, type ServerDeps } from "../context.js";
 import { errorHeaders } from "../errors/error-headers.js";
 import { type AppRouter, appRouter } from "../router.js";
+import type { ProcedureMeta } from "../trpc.js";
 import { tryFastQuery } from "./query-fast-path.js";
+
+const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" } as const;
+
+/** Whether the procedure at `path` declared that its answer carries a token or a secret. */
+function sendsCredentials(path: string): boolean {
+  // At run time tRPC keeps every procedure in one flat map by dotted path.
+  const procedures = appRouter._def.procedures as unknown as Record<
+    string,
+    { _def: { meta?: ProcedureMeta } } | undefined
+  >;
+  return procedures[path]?._def.meta?.sendsCredentials === true;
+}
 
 /**
  * Mounts the router at /trpc. Single GET queries take the fast path; every
@@ -27,7 +40,12 @@ export async function registerTrpc(
       if (error.code === "INTERNAL_SERVER_ERROR")
         req.log.error({ err: error.cause ?? error, path }, "procedure failed");
     },
-    responseMeta: ({ errors }) => ({ headers: errorHeaders(errors) }),
+    responseMeta: ({ info, errors }) => ({
+      headers: {
+        ...errorHeaders(errors),
+        ...(info?.calls.some((call) => sendsCredentials(call.path)) ? NO_STORE : {}),
+      },
+    }),
   };
 
   await app.register(async (scope) => {

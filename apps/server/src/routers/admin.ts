@@ -65,6 +65,7 @@ const clientSchema = z.object({
 
 const clientsRouter = router({
   create: adminProcedure
+    .meta({ sendsCredentials: true })
     .input(
       z.object({
         name: z.string().max(100, "must be at most 100 characters"),

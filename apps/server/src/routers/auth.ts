@@ -16,6 +16,7 @@ export const authRouter = router({
     .mutation(({ ctx, input }) => ctx.deps.useCases.register(input, ctx.request)),
 
   login: publicProcedure
+    .meta({ sendsCredentials: true })
     .input(credentialsSchema)
     .output(tokenPairSchema)
     .mutation(
@@ -24,6 +25,7 @@ export const authRouter = router({
     ),
 
   refresh: publicProcedure
+    .meta({ sendsCredentials: true })
     .input(z.object({ refreshToken: refreshTokenSchema }))
     .output(tokenPairSchema)
     .mutation(
