@@ -1,23 +1,18 @@
-import { createTestDatabase, databaseTargets, type TestDatabase } from "@warden/auth-core/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeEachDatabase } from "@warden/auth-core/testing";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { registerAndLogin, startTestServer, type TestServer } from "../testing/test-server.js";
 
 // Single GET queries are answered by the fast path (http/query-fast-path.ts),
 // batches by tRPC's adapter: a client must not be able to tell them apart.
-describe("wire format of the query fast path [sqlite]", () => {
-  let database: TestDatabase;
+describeEachDatabase("wire format of the query fast path", (current) => {
   let server: TestServer;
   let token: string;
   beforeAll(async () => {
-    database = await createTestDatabase(
-      databaseTargets().find((t) => t.dialect === "sqlite") as never,
-    );
-    server = await startTestServer(database);
+    server = await startTestServer(current());
     token = (await registerAndLogin(server)).tokens.accessToken;
   }, 60_000);
   afterAll(async () => {
     await server?.close();
-    await database?.drop();
   });
 
   const both = async (path: string, input: unknown, headers: Record<string, string> = {}) => {
