@@ -1,108 +1,399 @@
-import { createTestDatabase, databaseTargets, type TestDatabase } from "@warden/auth-core/testing";
+import { describeEachDatabase } from "@warden/auth-core/testing";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { z } from "zod";
+import { appRouter } from "../router.js";
 import {
   postForm,
   registerAndLogin,
   startTestServer,
   type TestServer,
+  type TokenPairBody,
   trpc,
 } from "../testing/test-server.js";
 
-const PROCEDURES = [
-  ["system.hello", "query"],
-  ["auth.register", "mutation"],
-  ["auth.login", "mutation"],
-  ["auth.refresh", "mutation"],
-  ["auth.logout", "mutation"],
-  ["auth.verify", "query"],
-  ["users.me", "query"],
-  ["users.byId", "query"],
-  ["users.changePassword", "mutation"],
-  ["sessions.list", "query"],
-  ["sessions.revoke", "mutation"],
-  ["posts.list", "query"],
-  ["posts.byId", "query"],
-  ["posts.create", "mutation"],
-  ["posts.update", "mutation"],
-  ["posts.delete", "mutation"],
-  ["admin.users.list", "query"],
-  ["admin.users.setRole", "mutation"],
-  ["admin.audit.list", "query"],
-] as const;
+/** The subset of JSON Schema that z.toJSONSchema produces for the procedures' inputs. */
+interface JsonSchema {
+  type?: string;
+  enum?: unknown[];
+  anyOf?: JsonSchema[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  pattern?: string;
+}
 
-// Malformed input of every shape JSON allows, plus strings that have broken other parsers.
-const nasty = fc.oneof(
-  fc.jsonValue(),
-  fc.dictionary(
-    fc.constantFrom(
-      "username",
-      "email",
-      "name",
-      "password",
-      "id",
-      "limit",
-      "cursor",
-      "title",
-      "content",
-      "refreshToken",
-      "role",
-    ),
-    fc.oneof(
-      fc.string({ maxLength: 300 }),
-      fc.constantFrom(
-        "",
-        "\u0000",
-        "' OR 1=1 --",
-        "%",
-        "_",
-        "a".repeat(5000),
-        "😀".repeat(100),
-        "__proto__",
-      ),
-      fc.integer(),
-      fc.double(),
-      fc.constant(null),
-      fc.array(fc.string()),
-    ),
-  ),
-);
+interface Procedure {
+  readonly path: string;
+  readonly type: "query" | "mutation" | "subscription";
+  readonly input: JsonSchema | undefined;
+}
 
-describe("robustness [sqlite]", () => {
-  let database: TestDatabase;
+// Read from the router itself, so a procedure added later is fuzzed without anyone listing it
+// here. At run time `_def.procedures` is flat, keyed by the full path ("admin.users.list").
+const ROUTER_PROCEDURES = appRouter._def.procedures as unknown as Record<
+  string,
+  { _def: { type: Procedure["type"]; inputs: unknown[] } }
+>;
+const ROUTER_PATHS = Object.keys(ROUTER_PROCEDURES).sort();
+const PROCEDURES: Procedure[] = Object.entries(ROUTER_PROCEDURES).map(([path, procedure]) => {
+  const [parser] = procedure._def.inputs;
+  return {
+    path,
+    type: procedure._def.type,
+    input:
+      parser === undefined
+        ? undefined
+        : (z.toJSONSchema(parser as z.ZodType, {
+            io: "input",
+            unrepresentable: "any",
+          }) as JsonSchema),
+  };
+});
+
+const RUNS_PER_PROCEDURE = 30;
+
+/** Any body: a stack frame, a file path, or SQL and driver text is a leak. */
+const LEAKS = [
+  /\bat .+\.[cm]?[jt]s:\d+/,
+  /"stack"/,
+  /node_modules|\/src\/|\/dist\//,
+  /\b(select|insert|update|delete)\b[\s\S]{0,200}\b(from|into|set|where|values)\b/i,
+  /SQLITE_|\bER_[A-Z_]{3,}|sqlstate|syntax error|violates|duplicate entry|constraint failed|invalid byte sequence|incorrect string value/i,
+  /\b(sqlite3?|postgres(ql)?|mysql2?|mariadb|kysely)\b/i,
+];
+
+interface Answer {
+  status: number;
+  raw: string;
+  challenge: string | null;
+}
+
+/** One call, any input: unlike trpc(), it survives a body that is not JSON. */
+async function call(
+  server: TestServer,
+  procedure: Pick<Procedure, "path" | "type">,
+  input: unknown,
+  token: string | undefined,
+  batch = false,
+): Promise<Answer> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const json = input === undefined ? undefined : JSON.stringify(batch ? { 0: input } : input);
+  let response: Response;
+  if (procedure.type === "mutation") {
+    headers["content-type"] = "application/json";
+    response = await fetch(`${server.url}/trpc/${procedure.path}${batch ? "?batch=1" : ""}`, {
+      method: "POST",
+      headers,
+      ...(json === undefined ? {} : { body: json }),
+    });
+  } else {
+    const search = [
+      ...(batch ? ["batch=1"] : []),
+      ...(json === undefined ? [] : [`input=${encodeURIComponent(json)}`]),
+    ].join("&");
+    response = await fetch(`${server.url}/trpc/${procedure.path}${search ? `?${search}` : ""}`, {
+      headers,
+    });
+  }
+  return {
+    status: response.status,
+    raw: await response.text(),
+    challenge: response.headers.get("www-authenticate"),
+  };
+}
+
+/**
+ * Whether tRPC answered for the procedure: a result or a tRPC error. A 413 or
+ * a 431 is refused before any procedure runs, whatever the token.
+ */
+function answeredByProcedure(answer: Answer): boolean {
+  let body: unknown;
+  try {
+    body = JSON.parse(answer.raw);
+  } catch {
+    return false;
+  }
+  const item = (Array.isArray(body) ? body[0] : body) as
+    | { result?: unknown; error?: { data?: { code?: unknown } } }
+    | undefined;
+  return item?.result !== undefined || typeof item?.error?.data?.code === "string";
+}
+
+interface Principal {
+  id: string;
+  username: string;
+  password: string;
+  token: string;
+  role: "user" | "admin";
+}
+
+describeEachDatabase("robustness", (current) => {
   let server: TestServer;
-  let token: string;
+  let admin: Principal;
+  let user: Principal;
+  /** Real ids and tokens, so some fuzzed calls get past "not found" to the writes. */
+  let known: string[];
+
+  const login = async (username: string, password: string) => {
+    const result = await trpc<TokenPairBody>(server, "auth.login", {
+      input: { username, password },
+    });
+    return result.data?.accessToken;
+  };
+  /** A fresh account; an admin as admin.e2e makes one: promoted, then logged in again for a token with the role. */
+  const principal = async (role: Principal["role"]): Promise<Principal> => {
+    const { user: account, password, tokens } = await registerAndLogin(server);
+    let token: string | undefined = tokens.accessToken;
+    if (role === "admin") {
+      await server.running.deps.warden.users.setRole(account.id, "admin");
+      token = await login(account.username, password);
+    }
+    if (!token) throw new Error(`no token for a new ${role}`);
+    return { ...account, password, token, role };
+  };
+
   beforeAll(async () => {
-    const sqlite = databaseTargets().find((target) => target.dialect === "sqlite");
-    database = await createTestDatabase(sqlite as never);
-    server = await startTestServer(database);
-    token = (await registerAndLogin(server)).tokens.accessToken;
+    // Registrations are throttled per IP; the fuzz registers at will, and that throttle is not under test here.
+    server = await startTestServer(current(), { REGISTER_RATE_LIMIT: "off" });
+    admin = await principal("admin");
+    user = await principal("user");
+    const as = (who: Principal) => ({ token: who.token });
+    const post = await trpc<{ id: string }>(server, "posts.create", {
+      ...as(user),
+      input: { title: "a post", content: "its content", published: true },
+    });
+    const draft = await trpc<{ id: string }>(server, "posts.create", {
+      ...as(admin),
+      input: { title: "a draft", content: "" },
+    });
+    const client = await trpc<{ clientId: string }>(server, "admin.clients.create", {
+      ...as(admin),
+      input: { name: "fuzzed", scopes: ["users:read"] },
+    });
+    const sessions = await trpc<{ id: string }[]>(server, "sessions.list", {
+      ...as(user),
+      query: true,
+    });
+    const refresh = (await registerAndLogin(server)).tokens.refreshToken;
+    known = [
+      user.id,
+      post.data?.id,
+      draft.data?.id,
+      client.data?.clientId,
+      refresh,
+      ...(sessions.data ?? []).map((session) => session.id),
+    ].filter((value): value is string => typeof value === "string");
+    expect(known).toHaveLength(6);
   }, 60_000);
   afterAll(async () => {
     await server?.close();
-    await database?.drop();
   });
 
-  it("a few hundred malformed inputs across every procedure get no 5xx", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...PROCEDURES),
-        nasty,
-        fc.boolean(),
-        async ([path, kind], input, withToken) => {
-          const result = await trpc(server, path, {
-            query: kind === "query",
-            input,
-            ...(withToken ? { token } : {}),
-          });
-          expect(result.status, `${path} ${JSON.stringify(input)?.slice(0, 200)}`).toBeLessThan(
-            500,
-          );
-          expect(result.raw).not.toMatch(/\bat .+\.(js|ts):\d+|stack/i);
-        },
-      ),
-      { numRuns: 400 },
+  /**
+   * Whatever the last call did to the principal (logged it out, ended its
+   * sessions, disabled it, changed its role), it is usable again; an account
+   * locked by fuzzed wrong passwords is replaced by a fresh one.
+   */
+  const restore = async (who: Principal): Promise<void> => {
+    const me = await trpc<{ role: string }>(server, "users.me", { query: true, token: who.token });
+    if (me.status === 200 && me.data?.role === who.role) return;
+    const { warden } = server.running.deps;
+    await warden.users.setDisabled(who.id, false);
+    await warden.users.setRole(who.id, who.role);
+    const token = await login(who.username, who.password);
+    Object.assign(who, token ? { token } : await principal(who.role));
+  };
+
+  it("every procedure of the router is fuzzed: no 5xx, no leak, and the server still answers", async () => {
+    // NUL bytes: a 500 on PostgreSQL until the hardening issue (#12 point 9) lands
+    // (FUZZ_NUL=1 puts them back, to check the fix).
+    const withNul = current().dialect !== "postgres" || process.env.FUZZ_NUL === "1";
+    const withoutNul = (value: unknown): unknown =>
+      typeof value === "string"
+        ? value.replaceAll("\u0000", "")
+        : Array.isArray(value)
+          ? value.map(withoutNul)
+          : value !== null && typeof value === "object"
+            ? Object.fromEntries(
+                Object.entries(value).map(([key, item]) => [withoutNul(key), withoutNul(item)]),
+              )
+            : value;
+    const char = fc.oneof(
+      { weight: 8, arbitrary: fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 1 }) },
+      {
+        weight: 2,
+        arbitrary: fc
+          .integer({ min: withNul ? 0 : 1, max: 0x1f })
+          .map((code) => String.fromCharCode(code)),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          "\u007f",
+          "\u0085",
+          "\u00a0",
+          "\u200b",
+          "\u2028",
+          "\u202e",
+          "\ufeff",
+          "\ufffd",
+          "\uffff",
+        ),
+      },
+      // Any code point, astral ones (4 UTF-8 bytes) included.
+      { weight: 2, arbitrary: fc.string({ unit: "binary", minLength: 1, maxLength: 1 }) },
+      // Lone surrogates: valid in a JS string and in JSON's \u escapes, not in UTF-8.
+      {
+        weight: 1,
+        arbitrary: fc
+          .integer({ min: 0xd800, max: 0xdfff })
+          .map((code) => String.fromCharCode(code)),
+      },
     );
+    const specials = [
+      "",
+      " ",
+      "' OR 1=1 --",
+      '"; DROP TABLE users; --',
+      "%",
+      "_",
+      "\\",
+      "__proto__",
+      "constructor",
+      "null",
+      "a@b",
+      "@",
+      "😀".repeat(100),
+      "\ud800".repeat(100),
+      "\u0007\u001b[2J\r\n\t\b",
+      "a".repeat(65),
+      "a".repeat(5_000),
+      // Huge: the first fits the 64 KiB body limit, the second does not.
+      "x".repeat(60_000),
+      "y".repeat(100_000),
+      ...(withNul ? ["\u0000", `a\u0000b`, "\u0000".repeat(300)] : []),
+    ];
+    const text = (schema?: JsonSchema) =>
+      fc.oneof(
+        { weight: 6, arbitrary: fc.string({ unit: char, maxLength: 40 }) },
+        { weight: 2, arbitrary: fc.constantFrom(...specials) },
+        { weight: 2, arbitrary: fc.constantFrom(...known) },
+        { weight: 1, arbitrary: fc.emailAddress() },
+        // Strings that pass a pattern (usernames) reach the database instead of stopping at zod.
+        ...(schema?.pattern
+          ? [{ weight: 3, arbitrary: fc.stringMatching(new RegExp(schema.pattern)) }]
+          : []),
+      );
+    // Wrong types and nested junk.
+    const nest = (depth: number): unknown =>
+      depth === 0 ? "bottom" : depth % 2 ? [nest(depth - 1)] : { a: nest(depth - 1) };
+    const junk: fc.Arbitrary<unknown> = fc.oneof(
+      fc.jsonValue({ maxDepth: 4 }),
+      fc.constantFrom<unknown>(null, true, 0, -1, 1e308, -1e-308, "", [], {}, "[]", "{}"),
+      fc.integer({ min: 1, max: 500 }).map(nest),
+      fc.dictionary(fc.string({ unit: char, maxLength: 10 }), fc.jsonValue({ maxDepth: 2 }), {
+        maxKeys: 4,
+      }),
+      fc.constant(JSON.parse('{"__proto__":{"role":"admin"},"constructor":{"prototype":1}}')),
+    );
+    const numbers = fc.oneof(
+      fc.integer({ min: -5, max: 105 }),
+      fc.constantFrom(0, -0, 2 ** 31, 2 ** 53 + 1, -(2 ** 63), 1e308, 0.5),
+      fc.double(),
+    );
+    const shaped = (schema: JsonSchema | undefined): fc.Arbitrary<unknown> => {
+      if (schema === undefined) return junk;
+      if (schema.anyOf) return fc.oneof(...schema.anyOf.map(shaped));
+      if (schema.enum) return fc.oneof(fc.constantFrom(...schema.enum), text());
+      const orWrong = (arbitrary: fc.Arbitrary<unknown>) =>
+        fc.oneof({ weight: 5, arbitrary }, { weight: 1, arbitrary: junk });
+      switch (schema.type) {
+        case "string":
+          return text(schema);
+        case "integer":
+        case "number":
+          return numbers;
+        case "boolean":
+          return fc.boolean();
+        case "null":
+          return fc.constant(null);
+        case "array":
+          return fc.array(orWrong(shaped(schema.items)), { maxLength: 25 });
+        case "object": {
+          const properties = schema.properties ?? {};
+          const record = fc.record(
+            Object.fromEntries(
+              Object.entries(properties).map(([key, value]) => [key, orWrong(shaped(value))]),
+            ),
+            { requiredKeys: schema.required ?? [] },
+          );
+          const extra = fc.dictionary(fc.string({ maxLength: 8 }), junk, { maxKeys: 2 });
+          return fc.tuple(record, extra).map(([fields, more]) => ({ ...more, ...fields }));
+        }
+        default:
+          return junk;
+      }
+    };
+    const input = (procedure: Procedure) =>
+      fc
+        .oneof(
+          { weight: 6, arbitrary: shaped(procedure.input) },
+          { weight: 2, arbitrary: junk },
+          { weight: 1, arbitrary: fc.constant(undefined) },
+        )
+        .map((value) => (withNul ? value : withoutNul(value)));
+    const who = fc.oneof(
+      { weight: 4, arbitrary: fc.constant("admin" as const) },
+      { weight: 2, arbitrary: fc.constant("user" as const) },
+      { weight: 1, arbitrary: fc.constant("none" as const) },
+      { weight: 1, arbitrary: fc.constantFrom("x.y.z", "Bearer", "a".repeat(5_000)) },
+    );
+
+    const fuzzed: string[] = [];
+    /** Per procedure: did an admin's call get past authentication and authorization at least once? */
+    const reached = new Map<string, boolean>();
+    for (const procedure of PROCEDURES) {
+      reached.set(procedure.path, false);
+      await fc.assert(
+        fc.asyncProperty(input(procedure), who, fc.boolean(), async (value, as, batch) => {
+          const token =
+            as === "admin"
+              ? admin.token
+              : as === "user"
+                ? user.token
+                : as === "none"
+                  ? undefined
+                  : as;
+          const answer = await call(server, procedure, value, token, batch);
+          const what = `${procedure.path} as ${as} ${JSON.stringify(value)?.slice(0, 300)}`;
+          expect(answer.status, `${what}: ${answer.raw.slice(0, 300)}`).toBeLessThan(500);
+          expect(answer.raw, `${what}: the path is served`).not.toMatch(/No procedure found/i);
+          for (const leak of LEAKS) expect(answer.raw, what).not.toMatch(leak);
+          if (
+            as === "admin" &&
+            answeredByProcedure(answer) &&
+            answer.status !== 403 &&
+            answer.challenge !== 'Bearer error="invalid_token"'
+          )
+            reached.set(procedure.path, true);
+          await restore(admin);
+          await restore(user);
+        }),
+        { numRuns: RUNS_PER_PROCEDURE },
+      );
+      fuzzed.push(procedure.path);
+    }
+
+    expect(fuzzed.sort()).toEqual(ROUTER_PATHS);
+    expect(ROUTER_PATHS.filter((path) => path.startsWith("admin."))).not.toEqual([]);
+    // An admin's token got through to every procedure, admin.* included: the fuzz was not all refusals.
+    expect([...reached].filter(([, ok]) => !ok).map(([path]) => path)).toEqual([]);
+    const health = await trpc<{ status: string; database: string }>(server, "system.health", {
+      query: true,
+    });
+    expect(health.status).toBe(200);
+    expect(health.data).toMatchObject({ status: "ok", database: "ok" });
   }, 120_000);
 
   it("raw garbage bodies, methods and headers get no 5xx", async () => {
@@ -178,11 +469,9 @@ describe("robustness [sqlite]", () => {
   }, 60_000);
 });
 
-describe("graceful shutdown [sqlite]", () => {
+describeEachDatabase("graceful shutdown", (current) => {
   it("loses no request in flight", async () => {
-    const sqlite = databaseTargets().find((target) => target.dialect === "sqlite");
-    const database = await createTestDatabase(sqlite as never);
-    const server = await startTestServer(database);
+    const server = await startTestServer(current());
     try {
       const { user, password } = await registerAndLogin(server);
       let received = 0;
@@ -208,7 +497,6 @@ describe("graceful shutdown [sqlite]", () => {
       await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
     } finally {
       await server.running.close();
-      await database.drop();
     }
   }, 60_000);
 });
