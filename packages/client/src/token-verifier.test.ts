@@ -65,6 +65,7 @@ describe("createTokenVerifier against the real server's JWKS", () => {
     expect(verified.claims).toMatchObject({
       iss: server.url,
       role: "user",
+      client_id: "warden",
       sid: expect.any(String),
       jti: expect.any(String),
     });
@@ -129,6 +130,8 @@ describe("createTokenVerifier with keys of its own", () => {
       .setExpirationTime("5m")
       .sign(privateKey);
   const verifier = () => createTokenVerifier({ issuer, audience: issuer, jwksUrl });
+  // A user token as the server signs it: Warden itself is its client.
+  const userClaims = { sid: "s1", role: "user", client_id: "warden" };
 
   it("accepts a service token and splits its scopes", async () => {
     const token = await sign({ scope: "users:read other", client_id: "subject-1" });
@@ -140,7 +143,7 @@ describe("createTokenVerifier with keys of its own", () => {
     const shared = verifier();
     const before = jwksFetches;
     for (let index = 0; index < 3; index += 1) {
-      await shared.verify(await sign({ sid: "s1", role: "user" }));
+      await shared.verify(await sign(userClaims));
     }
     expect(jwksFetches - before).toBe(1);
   });
@@ -152,16 +155,14 @@ describe("createTokenVerifier with keys of its own", () => {
       { x5u: "http://evil.test/cert" },
       { x5c: ["MIIB"] },
     ]) {
-      const error = await rejection(
-        verifier().verify(await sign({ sid: "s1", role: "user" }, header)),
-      );
+      const error = await rejection(verifier().verify(await sign(userClaims, header)));
       expect(error.message).toMatch(/own key/);
     }
   });
 
   it("refuses another typ, an expired token, missing jti, unexpected claims", async () => {
-    await rejection(verifier().verify(await sign({ sid: "s1", role: "user" }, { typ: "JWT" })));
-    const expired = await new SignJWT({ sid: "s1", role: "user", jti: "j" })
+    await rejection(verifier().verify(await sign(userClaims, { typ: "JWT" })));
+    const expired = await new SignJWT({ ...userClaims, jti: "j" })
       .setProtectedHeader({ alg: "EdDSA", typ: "at+jwt", kid: "k1" })
       .setIssuer(issuer)
       .setAudience(issuer)
@@ -170,8 +171,10 @@ describe("createTokenVerifier with keys of its own", () => {
       .setExpirationTime(now() - 60)
       .sign(privateKey);
     expect((await rejection(verifier().verify(expired))).code).toBe("TOKEN_EXPIRED");
-    await rejection(verifier().verify(await sign({ sid: "s1", role: "user", jti: undefined })));
-    await rejection(verifier().verify(await sign({ sid: "s1", role: "root" })));
+    await rejection(verifier().verify(await sign({ ...userClaims, jti: undefined })));
+    await rejection(verifier().verify(await sign({ ...userClaims, role: "root" })));
+    // A user token names its client, as the server's always do.
+    await rejection(verifier().verify(await sign({ ...userClaims, client_id: undefined })));
     // A service token must name itself as its client.
     await rejection(verifier().verify(await sign({ scope: "x", client_id: "someone-else" })));
   });

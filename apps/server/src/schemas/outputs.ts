@@ -1,3 +1,4 @@
+import { ROLES } from "@warden/auth-core/schemas";
 import { z } from "zod";
 
 // Output schemas: they document the wire format and strip anything a
@@ -8,7 +9,7 @@ export const userSchema = z.object({
   username: z.string(),
   email: z.string(),
   name: z.string(),
-  role: z.enum(["user", "admin"]),
+  role: z.enum(ROLES),
   createdAt: z.string(),
 });
 

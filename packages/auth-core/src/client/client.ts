@@ -1,8 +1,6 @@
 import type { ClientRow } from "../db/schema.js";
 
-/** What a service client may ask for in its tokens (CONTRACT: Scopes). */
-export const SCOPES = ["users:read"] as const;
-export type Scope = (typeof SCOPES)[number];
+export { SCOPES, type Scope } from "../schemas/scopes.js";
 
 /** A service client as admins see it: never its secret or the secret's hash. */
 export interface Client {

@@ -1,31 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { type JWTHeaderParameters, errors as joseErrors, jwtVerify, SignJWT } from "jose";
-import { z } from "zod";
 import type { Clock } from "../clock.js";
 import { AuthError } from "../errors.js";
+import {
+  type ServiceAccessTokenClaims,
+  serviceAccessTokenClaimsSchema as serviceClaimsSchema,
+  USER_TOKEN_CLIENT_ID,
+  type UserAccessTokenClaims,
+  userAccessTokenClaimsSchema as userClaimsSchema,
+} from "../schemas/access-token-claims.js";
 import type { KeyRing } from "./key-ring.js";
 import { VerifiedTokenCache } from "./verified-token-cache.js";
 
-export const USER_TOKEN_CLIENT_ID = "warden";
+export { USER_TOKEN_CLIENT_ID };
 
-const baseClaims = z.object({
-  iss: z.string(),
-  aud: z.union([z.string(), z.array(z.string())]),
-  sub: z.string().min(1),
-  iat: z.number(),
-  exp: z.number(),
-  jti: z.string().min(1),
-  client_id: z.string().min(1),
-});
-
-const userClaimsSchema = baseClaims.extend({
-  sid: z.string().min(1),
-  role: z.enum(["user", "admin"]),
-});
-const serviceClaimsSchema = baseClaims.extend({ scope: z.string() });
-
-export type UserTokenClaims = z.infer<typeof userClaimsSchema>;
-export type ServiceTokenClaims = z.infer<typeof serviceClaimsSchema>;
+export type UserTokenClaims = UserAccessTokenClaims;
+export type ServiceTokenClaims = ServiceAccessTokenClaims;
 
 /** Who a verified access token speaks for. */
 export type AccessTokenSubject =
