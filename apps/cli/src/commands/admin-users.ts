@@ -1,10 +1,8 @@
+import { ROLES, type Role } from "@warden/auth-core/schemas";
 import { CliError, usageError } from "../cli-error.js";
 import type { CliContext } from "../context.js";
 import { formatTable } from "../table.js";
 import { requireLogin } from "./whoami.js";
-
-const ROLES = ["user", "admin"] as const;
-type Role = (typeof ROLES)[number];
 
 export async function listUsers(
   ctx: CliContext,
