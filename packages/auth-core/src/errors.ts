@@ -16,6 +16,7 @@ export const AUTH_ERROR_CODES = {
   EMAIL_TAKEN: "that email is already registered",
   LAST_ADMIN: "the last admin cannot be demoted or disabled",
   TOO_MANY_ATTEMPTS: "too many attempts; try again later",
+  BUSY: "the server is busy checking passwords; try again shortly",
 } as const;
 
 export type AuthErrorCode = keyof typeof AUTH_ERROR_CODES;
@@ -30,7 +31,7 @@ export class AuthError extends Error {
   override readonly name = "AuthError";
   readonly code: AuthErrorCode;
   readonly issues: readonly FieldIssue[];
-  /** Seconds until a throttled caller may try again (TOO_MANY_ATTEMPTS only). */
+  /** Seconds until a throttled or turned-away caller may try again (TOO_MANY_ATTEMPTS, BUSY). */
   readonly retryAfterSeconds: number | undefined;
 
   constructor(

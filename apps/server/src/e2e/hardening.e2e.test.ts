@@ -199,6 +199,45 @@ describeEachDatabase("hardening", (current) => {
       expect((await login(user.username, password, fromNewAddress())).status).toBe(429);
     });
 
+    it("a batch of 10 works, GET and POST alike; 11 is a 400 that says the limit", async () => {
+      const { tokens } = await registerAndLogin(server);
+      const ten = Array.from({ length: 10 }, (_, i) => (i % 2 ? "users.me" : "sessions.list"));
+      const inputs = encodeURIComponent(JSON.stringify({}));
+      const get = await fetch(`${server.url}/trpc/${ten.join(",")}?batch=1&input=${inputs}`, {
+        headers: { authorization: `Bearer ${tokens.accessToken}` },
+      });
+      expect(get.status).toBe(200);
+      expect((await get.json()) as unknown[]).toHaveLength(10);
+      const eleven = [...ten, "users.me"];
+      const tooMany = await fetch(
+        `${server.url}/trpc/${eleven.join(",")}?batch=1&input=${inputs}`,
+        {
+          headers: { authorization: `Bearer ${tokens.accessToken}` },
+        },
+      );
+      expect(tooMany.status).toBe(400);
+      const body = (await tooMany.json()) as { error: { message: string; data: { code: string } } };
+      expect(body.error.data.code).toBe("BAD_REQUEST");
+      expect(body.error.message).toContain("at most 10");
+      const posts = Array.from({ length: 11 }, () => "posts.create");
+      const postBatch = await fetch(`${server.url}/trpc/${posts.join(",")}?batch=1`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${tokens.accessToken}`,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify(
+          Object.fromEntries(posts.map((_, i) => [i, { title: "t", content: "c" }])),
+        ),
+      });
+      expect(postBatch.status).toBe(400);
+      const created = await trpc<{ items: unknown[] }>(server, "posts.list", {
+        query: true,
+        token: tokens.accessToken,
+      });
+      expect(created.data?.items).toHaveLength(0);
+    });
+
     it("registrations are throttled per client IP (REGISTER_RATE_LIMIT)", async () => {
       const limited = await startTestServer(current(), {
         TRUST_PROXY: "1",
@@ -469,5 +508,46 @@ describeEachDatabase("hardening", (current) => {
         }
       }
     });
+  });
+});
+
+// The bcrypt queue is the process's, whatever the database: tried once, on SQLite.
+describe("password work waiting beyond 64 per core is turned away (#6) [sqlite]", () => {
+  let server: TestServer;
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  beforeAll(async () => {
+    database = await createTestDatabase(databaseTargets()[0] as DatabaseTarget);
+    await migrateToLatest(database.database.db);
+    server = await startTestServer(database, { TRUST_PROXY: "1" });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  it("300 logins at once: those past the queue get 503 with Retry-After, none a 500, and then logins work", async () => {
+    const { user, password } = await registerAndLogin(server);
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        trpc(server, "auth.login", {
+          input: { username: `nobody${i}`, password: "wrong-password-7" },
+          headers: { "x-forwarded-for": `192.0.2.${i % 4}` },
+        }),
+      ),
+    );
+    const statuses = results.map((result) => result.status);
+    expect(statuses.filter((status) => status >= 500 && status !== 503)).toEqual([]);
+    const busy = results.filter((result) => result.status === 503);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(statuses.filter((status) => status === 401).length).toBeGreaterThan(0);
+    for (const refused of busy) {
+      expect(refused.headers.get("retry-after")).toBe("1");
+      expect(refused.error?.data.code).toBe("SERVICE_UNAVAILABLE");
+    }
+    const after = await trpc(server, "auth.login", {
+      input: { username: user.username, password },
+      headers: { "x-forwarded-for": "192.0.2.200" },
+    });
+    expect(after.status).toBe(200);
   });
 });

@@ -1,13 +1,45 @@
+import { TRPCError } from "@trpc/server";
 import {
   type FastifyTRPCPluginOptions,
   fastifyRequestHandler,
 } from "@trpc/server/adapters/fastify";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createContextFactory, type ServerDeps } from "../context.js";
 import { errorHeaders } from "../errors/error-headers.js";
+import { formatError } from "../errors/error-shape.js";
 import { type AppRouter, appRouter } from "../router.js";
 import type { ProcedureMeta } from "../trpc.js";
 import { tryFastQuery } from "./query-fast-path.js";
+
+/**
+ * The most calls one batch may hold: each may cost a bcrypt hash, and a
+ * batch is one request to every per-request limit. The typed client's
+ * httpBatchLink is set to the same (`maxItems`).
+ */
+export const MAX_BATCH_CALLS = 10;
+
+/** Answers 400, saying the limit, for a batch of more than MAX_BATCH_CALLS calls. */
+function tooLargeBatch(request: FastifyRequest, reply: FastifyReply, path: string): boolean {
+  if ((request.query as { batch?: unknown }).batch !== "1") return false;
+  const calls = path.split(",").length;
+  if (calls <= MAX_BATCH_CALLS) return false;
+  const message = `a batch holds at most ${MAX_BATCH_CALLS} calls; this one has ${calls}`;
+  const error = new TRPCError({ code: "BAD_REQUEST", message });
+  const shape = formatError(
+    {
+      message,
+      code: TRPC_ERROR_CODES_BY_KEY.BAD_REQUEST,
+      data: { code: "BAD_REQUEST", httpStatus: 400 },
+    },
+    error,
+  );
+  void reply
+    .status(400)
+    .header("content-type", "application/json")
+    .send(JSON.stringify({ error: shape }));
+  return true;
+}
 
 const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" } as const;
 
@@ -62,6 +94,7 @@ export async function registerTrpc(
       "/trpc/:path",
       async (request: FastifyRequest<{ Params: { path: string } }>, reply) => {
         const { path } = request.params;
+        if (tooLargeBatch(request, reply, path)) return reply;
         if (await tryFastQuery(request, reply, path, () => createContext({ req: request })))
           return reply;
         await fastifyRequestHandler({ ...trpcOptions, req: request, res: reply, path });

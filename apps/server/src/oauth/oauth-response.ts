@@ -9,7 +9,8 @@ export type OAuthErrorCode =
   | "unauthorized_client"
   | "unsupported_grant_type"
   | "invalid_scope"
-  | "unsupported_token_type";
+  | "unsupported_token_type"
+  | "temporarily_unavailable";
 
 export class OAuthError extends Error {
   override readonly name = "OAuthError";
@@ -42,14 +43,16 @@ const OAUTH_ERROR_OF: Partial<Record<AuthErrorCode, OAuthErrorCode>> = {
   INVALID_INPUT: "invalid_request",
   INVALID_CLIENT: "invalid_client",
   INVALID_SCOPE: "invalid_scope",
+  BUSY: "temporarily_unavailable",
 };
 
 /** An OAuthError for an AuthError (throttled ones answer 429 with Retry-After); anything else is returned as is. */
 export function toOAuthError(error: unknown): unknown {
   if (!(error instanceof AuthError)) return error;
   const { retryAfterSeconds } = error;
+  const status = error.code === "BUSY" ? 503 : 429;
   return new OAuthError(OAUTH_ERROR_OF[error.code] ?? "invalid_grant", error.message, {
-    ...(retryAfterSeconds !== undefined ? { status: 429, retryAfterSeconds } : {}),
+    ...(retryAfterSeconds !== undefined ? { status, retryAfterSeconds } : {}),
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createConcurrencyLimit } from "./concurrency-limit.js";
+import { createConcurrencyLimit, QueueFull } from "./concurrency-limit.js";
 
 describe("concurrency limit", () => {
   it("never runs more than the limit at once, and runs everything", async () => {
@@ -22,5 +22,18 @@ describe("concurrency limit", () => {
     const limit = createConcurrencyLimit(1);
     await expect(limit(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
     expect(await limit(async () => "after")).toBe("after");
+  });
+
+  it("turns work away at once when the queue is full, and takes it again once there is room", async () => {
+    const limit = createConcurrencyLimit(1, 2);
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const admitted = [limit(() => gate), limit(async () => "second"), limit(async () => "third")];
+    await expect(limit(async () => "fourth")).rejects.toBeInstanceOf(QueueFull);
+    release();
+    expect(await Promise.all(admitted)).toEqual([undefined, "second", "third"]);
+    expect(await limit(async () => "later")).toBe("later");
   });
 });

@@ -1,5 +1,13 @@
+/** Thrown, without running the task, when the queue is full. */
+export class QueueFull extends Error {
+  override readonly name = "QueueFull";
+}
+
 /**
- * Runs at most `max` tasks at once; the rest wait in order.
+ * Runs at most `max` tasks at once; the rest wait in order, at most
+ * `maxWaiting` of them: past that a task is refused at once (QueueFull)
+ * rather than queued behind work that would take longer than any client
+ * waits.
  *
  * Why for bcrypt: libuv's thread pool has four threads, so on a two-core
  * machine four hashes at once leave the event loop competing with four busy
@@ -7,10 +15,14 @@
  * are cores keeps the same throughput (the cores are busy either way) and
  * leaves the event loop its turn.
  */
-export function createConcurrencyLimit(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+export function createConcurrencyLimit(
+  max: number,
+  maxWaiting = Number.POSITIVE_INFINITY,
+): <T>(task: () => Promise<T>) => Promise<T> {
   let running = 0;
   const waiting: (() => void)[] = [];
   return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= max && waiting.length >= maxWaiting) throw new QueueFull();
     // A finishing task hands its slot straight to the next in line, so a
     // newcomer can never slip in between and exceed the limit.
     if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));

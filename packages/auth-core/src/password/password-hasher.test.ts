@@ -53,4 +53,23 @@ describe("password hasher", () => {
   it("a dummy verification is always false", async () => {
     expect(await hasher.verifyDummy("warden-dummy-password-for-unknown-users")).toBe(false);
   });
+
+  it("answers BUSY, with a Retry-After, when more hashes wait than it will queue", async () => {
+    const busy = createPasswordHasher({ cost: 10, maxConcurrent: 1, maxWaiting: 3 });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 8 }, () => busy.hash("tangerine-orbit-47")),
+    );
+    const refused = outcomes.filter((o) => o.status === "rejected");
+    // One running (the dummy hash made at start, then each in turn) and three waiting at most.
+    expect(refused.length).toBeGreaterThanOrEqual(4);
+    for (const outcome of refused) {
+      expect((outcome as PromiseRejectedResult).reason).toMatchObject({
+        code: "BUSY",
+        retryAfterSeconds: 1,
+      });
+    }
+    expect(await busy.verify("tangerine-orbit-47", await busy.hash("tangerine-orbit-47"))).toBe(
+      true,
+    );
+  });
 });

@@ -6,7 +6,8 @@ import {
   genSalt,
   type Password,
 } from "@node-rs/bcrypt";
-import { createConcurrencyLimit } from "./concurrency-limit.js";
+import { AuthError } from "../errors.js";
+import { createConcurrencyLimit, QueueFull } from "./concurrency-limit.js";
 
 /** bcrypt reads at most this many bytes of a password and silently drops the rest. */
 const BCRYPT_MAX_BYTES = 72;
@@ -35,9 +36,22 @@ export function createPasswordHasher(options: {
   cost: number;
   /** Hashes running at once; the rest queue. Default: the number of cores. */
   maxConcurrent?: number;
+  /** Hashes waiting at most; past that, new password work is turned away. Default: 64 per core. */
+  maxWaiting?: number;
 }): PasswordHasher {
   const { cost } = options;
-  const limit = createConcurrencyLimit(options.maxConcurrent ?? availableParallelism());
+  const cores = availableParallelism();
+  const queue = createConcurrencyLimit(
+    options.maxConcurrent ?? cores,
+    options.maxWaiting ?? 64 * cores,
+  );
+  // A full queue answers BUSY (503 with Retry-After) at once: anyone can make
+  // bcrypt work, and an unbounded queue would make every login wait behind it.
+  const limit = <T>(task: () => Promise<T>): Promise<T> =>
+    queue(task).catch((error: unknown) => {
+      if (error instanceof QueueFull) throw new AuthError("BUSY", { retryAfterSeconds: 1 });
+      throw error;
+    });
   const hash = (password: Password, hashOptions: Parameters<typeof bcryptHash>[1]) =>
     limit(() => bcryptHash(password, hashOptions));
   const verify = (password: Password, stored: string) =>
