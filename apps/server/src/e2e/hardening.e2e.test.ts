@@ -6,6 +6,7 @@ import {
   databaseTargets,
   describeEachDatabase,
 } from "@warden/auth-core/testing";
+import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   postForm,
@@ -85,6 +86,28 @@ describeEachDatabase("hardening", (current) => {
       expect((await trpc(server, "users.me", { query: true, token: genuine.token })).status).toBe(
         200,
       );
+    });
+  });
+
+  describe("a token's age is bounded (#13)", () => {
+    it("iat a day ahead or exp a year away is refused, even signed with the server's own key", async () => {
+      const { user, tokens } = await registerAndLogin(server);
+      const real = JSON.parse(
+        Buffer.from(tokens.accessToken.split(".")[1] as string, "base64url").toString(),
+      ) as Record<string, unknown>;
+      const key = server.running.deps.warden.keyRing.current();
+      const now = Math.floor(Date.now() / 1000);
+      const signed = (iat: number, exp: number) =>
+        new SignJWT({ ...real, iat, exp, jti: randomUUID() })
+          .setProtectedHeader({ alg: key.algorithm, typ: "at+jwt", kid: key.kid })
+          .sign(key.privateKey);
+      const me = async (token: string) =>
+        (await trpc(server, "users.me", { query: true, token })).status;
+      expect(await me(await signed(now + 86400, now + 86400 + 900))).toBe(401);
+      expect(await me(await signed(now, now + 365 * 86400))).toBe(401);
+      // The control: the same signing with a plausible lifetime is accepted.
+      expect(await me(await signed(now, now + 900))).toBe(200);
+      expect(real.sub).toBe(user.id);
     });
   });
 

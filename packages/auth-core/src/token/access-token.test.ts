@@ -99,6 +99,23 @@ describe.each(["EdDSA", "ES256", "RS256"] as const)("access tokens [%s]", (algor
     ).toBe("INVALID_TOKEN");
   });
 
+  it("refuses a token issued more than a minute in the future, or living longer than the TTL", async () => {
+    const header = { alg: algorithm, typ: "at+jwt", kid: key.kid };
+    const now = clock.nowSeconds();
+    const future = await sign(key.privateKey, header, {
+      iat: now + 24 * 3600,
+      exp: now + 24 * 3600 + 900,
+    });
+    expect(await verifyError(service, future)).toBe("INVALID_TOKEN");
+    const longLived = await sign(key.privateKey, header, { iat: now, exp: now + 365 * 86400 });
+    expect(await verifyError(service, longLived)).toBe("INVALID_TOKEN");
+    // The controls: within a minute of skew, and the TTL plus a minute, are accepted.
+    const skewed = await sign(key.privateKey, header, { iat: now + 59, exp: now + 59 + 900 });
+    expect(await verifyError(service, skewed)).toBe("accepted");
+    const atLimit = await sign(key.privateKey, header, { iat: now - 10, exp: now - 10 + 960 });
+    expect(await verifyError(service, atLimit)).toBe("accepted");
+  });
+
   it("refuses alg none", async () => {
     const unsecured = new UnsecuredJWT({ sid: "s1", role: "admin", client_id: "warden", jti: "j" })
       .setIssuer(issuer)

@@ -53,6 +53,9 @@ export interface SignedAccessToken {
   readonly claims: { readonly jti: string; readonly exp: number };
 }
 
+/** How far apart two honest clocks may be. */
+const CLOCK_SKEW_SECONDS = 60;
+
 // Key material a token may try to bring along; trusting any of it would let
 // the token choose the key that verifies it.
 const FORBIDDEN_HEADER_KEYS = ["jwk", "jku", "x5u", "x5c"] as const;
@@ -104,6 +107,19 @@ export function createAccessTokenService(options: {
     },
   };
 
+  /**
+   * A token this server issued was issued now, for `ttlSeconds`: one issued
+   * more than a minute in the future, or living longer than the TTL (plus a
+   * minute of clock skew), was not, whatever key signed it.
+   */
+  function rejectImplausibleLifetime(payload: unknown): void {
+    const { iat, exp } = payload as { iat?: unknown; exp?: unknown };
+    if (typeof iat !== "number" || typeof exp !== "number") return; // the schemas refuse these
+    if (iat > clock.nowSeconds() + CLOCK_SKEW_SECONDS || exp - iat > ttlSeconds + CLOCK_SKEW_SECONDS) {
+      throw new AuthError("INVALID_TOKEN", { message: "the access token is invalid" });
+    }
+  }
+
   async function verifyUncached(token: string): Promise<AccessTokenSubject> {
     let payload: unknown;
     try {
@@ -135,6 +151,7 @@ export function createAccessTokenService(options: {
         cause: error,
       });
     }
+    rejectImplausibleLifetime(payload);
     const user = userClaimsSchema.safeParse(payload);
     if (user.success) {
       const claims = user.data;
