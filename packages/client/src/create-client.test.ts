@@ -88,6 +88,20 @@ describe("createWardenClient against the real server", () => {
     expect(me).toMatchObject({ id: userId, username, role: "user" });
   });
 
+  it("splits more parallel calls than a batch holds into several batches, and all succeed", async () => {
+    const counting = countingFetch();
+    const client = createWardenClient({ url: server.url, fetch: counting.fetch });
+    await registerAndLogin(client);
+    const before = counting.requests();
+    const results = await Promise.all(
+      Array.from({ length: 15 }, (_, i) => client.system.hello.query({ name: `n${i}` })),
+    );
+    expect(results.map((result) => result.message)).toEqual(
+      Array.from({ length: 15 }, (_, i) => `Hello, n${i}!`),
+    );
+    expect(counting.requests() - before).toBe(2);
+  });
+
   it("surfaces UNAUTHORIZED without a token, and does not retry it", async () => {
     const counter = countingFetch();
     const client = createWardenClient({ url: server.url, fetch: counter.fetch });

@@ -20,6 +20,9 @@ export interface WardenClientOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** The most calls Warden takes in one batch; the link splits larger ones. */
+export const MAX_BATCH_CALLS = 10;
+
 /**
  * A typed tRPC client for Warden that carries the access token and refreshes it.
  *
@@ -36,6 +39,8 @@ export function createWardenClient(options: WardenClientOptions): WardenClient {
   const httpLink = () =>
     httpBatchLink<AppRouter>({
       url: trpcUrl,
+      // The server takes at most this many calls in one batch.
+      maxItems: MAX_BATCH_CALLS,
       ...(options.fetch ? { fetch: options.fetch } : {}),
       headers: ({ opList }) => {
         // Every operation of a batch was sent after the same store read, so

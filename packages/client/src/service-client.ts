@@ -1,6 +1,7 @@
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import type { AppRouter } from "@warden/server";
 import type { WardenClient } from "./create-client.js";
+import { MAX_BATCH_CALLS } from "./create-client.js";
 
 export interface ServiceClientOptions {
   /** Warden's base URL, e.g. `http://127.0.0.1:3000`. */
@@ -95,6 +96,7 @@ export function createServiceClient(options: ServiceClientOptions): ServiceClien
     links: [
       httpBatchLink<AppRouter>({
         url: `${base}/trpc`,
+        maxItems: MAX_BATCH_CALLS,
         ...(options.fetch ? { fetch: options.fetch } : {}),
         headers: async () => ({ authorization: `Bearer ${await accessToken()}` }),
       }),
