@@ -268,7 +268,7 @@ describe("warden against a real server", () => {
     expect(forbidden.stderr).toMatch(/FORBIDDEN/);
 
     expect((await runServerCommand(server, ["promote", "boss"])).code).toBe(0);
-    // A promotion takes effect at the next login.
+    // A promotion ends the user's sessions: they log in again, as admin.
     expect((await admin.warden(["login", "boss", "--password-stdin"], PASSWORD)).code).toBe(0);
 
     const page = await admin.warden(["admin", "users", "list", "--query", "worker", "--json"]);

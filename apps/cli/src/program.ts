@@ -110,7 +110,7 @@ export function createProgram(outcome: { exitCode: number }): Command {
     );
   users
     .command("set-role")
-    .description("make a user an admin or a user (effective at their next login)")
+    .description("make a user an admin or a user (their sessions end; they log in again)")
     .argument("<username>")
     .argument("<role>", "user or admin")
     .action((username: string, role: string, _options, command: Command) =>

@@ -97,11 +97,13 @@ program
 
 program
   .command("promote")
-  .description("make a user an admin; it takes effect at their next login")
+  .description("make a user an admin; their sessions end, and they log in again as admin")
   .argument("<username>")
   .action(async (username: string) => {
     const user = await withDatabase((database, config) => promoteUser(database, config, username));
-    process.stdout.write(`${user.username} is now an admin (effective at their next login)\n`);
+    process.stdout.write(
+      `${user.username} is now an admin; their sessions have ended, so they log in again\n`,
+    );
   });
 
 program

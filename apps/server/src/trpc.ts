@@ -65,7 +65,7 @@ export const protectedProcedure = authenticatedProcedure.use(({ ctx, next }) => 
   return next({ ctx: { auth: { userId, sessionId, role, claims } } });
 });
 
-/** An admin's user token. The role is the token's: a promotion takes effect at the next login. */
+/** An admin's user token. The role is the token's: changing a role ends the user's sessions. */
 export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
   if (ctx.auth.role !== "admin") throw new TRPCError({ code: "FORBIDDEN", message: "admins only" });
   return next();

@@ -46,7 +46,7 @@ export async function setRole(ctx: CliContext, username: string, roleText: strin
   ctx.print(
     user,
     () =>
-      `${user.username} is now ${user.role === "admin" ? "an admin" : "a user"} (from their next login)`,
+      `${user.username} is now ${user.role === "admin" ? "an admin" : "a user"} (their sessions have ended)`,
   );
 }
 

@@ -23,7 +23,7 @@ describeEachDatabase("administration", (current) => {
     server = await startTestServer(current());
     const first = await registerAndLogin(server);
     adminUser = first.user as User;
-    // What `warden-server promote` does; the role reaches tokens at the next login.
+    // The role as the service sets it (no sessions end): the token keeps the role it was issued with.
     await server.running.deps.warden.users.setRole(first.user.id, "admin");
     expect(
       (await trpc(server, "admin.users.list", { query: true, token: first.tokens.accessToken }))

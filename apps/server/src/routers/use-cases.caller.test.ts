@@ -59,7 +59,7 @@ describeEachDatabase("use cases through createCaller", (current) => {
   async function newAdmin() {
     const account = await newUser();
     await running.deps.warden.users.setRole(account.user.id, "admin");
-    // The role reaches tokens at the next login.
+    // Tokens carry the role they were issued with: log in again for an admin's.
     return { ...account, tokens: await account.login() };
   }
 

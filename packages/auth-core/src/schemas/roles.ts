@@ -1,3 +1,3 @@
-/** The roles a user may have; a promotion takes effect at the user's next login. */
+/** The roles a user may have; a token carries the role it was issued with. */
 export const ROLES = ["user", "admin"] as const;
 export type Role = (typeof ROLES)[number];
