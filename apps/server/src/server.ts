@@ -27,6 +27,8 @@ export async function createServer(
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit,
     requestIdHeader: "x-request-id",
+    // A batch's procedure names travel in the path: ten of them must fit (Fastify's default is 100).
+    maxParamLength: 1024,
     // Lets close() end idle keep-alive sockets at once while in-flight requests finish.
     forceCloseConnections: "idle",
     return503OnClosing: true,

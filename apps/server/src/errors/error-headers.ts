@@ -2,7 +2,7 @@ import type { TRPCError } from "@trpc/server";
 import { NO_TOKEN } from "../security/authenticate-request.js";
 import { authErrorOf } from "./to-trpc-error.js";
 
-/** The headers RFC 6750 asks of a 401 (`WWW-Authenticate`) and RFC 6585 of a 429 (`Retry-After`). */
+/** The headers RFC 6750 asks of a 401 (`WWW-Authenticate`), and `Retry-After` for a 429 or a 503. */
 export function errorHeaders(errors: readonly TRPCError[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const error of errors) {
@@ -12,7 +12,7 @@ export function errorHeaders(errors: readonly TRPCError[]): Record<string, strin
       const refusedToken = authError?.code === "INVALID_TOKEN" && authError.cause !== NO_TOKEN;
       headers["www-authenticate"] = refusedToken ? 'Bearer error="invalid_token"' : "Bearer";
     }
-    if (error.code === "TOO_MANY_REQUESTS" && authError?.retryAfterSeconds !== undefined) {
+    if (authError?.retryAfterSeconds !== undefined) {
       headers["retry-after"] = String(authError.retryAfterSeconds);
     }
   }

@@ -16,6 +16,7 @@ const TRPC_CODE_OF: Record<AuthErrorCode, TRPC_ERROR_CODE_KEY> = {
   EMAIL_TAKEN: "CONFLICT",
   LAST_ADMIN: "CONFLICT",
   TOO_MANY_ATTEMPTS: "TOO_MANY_REQUESTS",
+  BUSY: "SERVICE_UNAVAILABLE",
 };
 
 /** A TRPCError for an AuthError (kept as `cause`); anything else is returned as is. */
