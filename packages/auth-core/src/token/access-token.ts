@@ -9,6 +9,7 @@ import {
   type UserAccessTokenClaims,
   userAccessTokenClaimsSchema as userClaimsSchema,
 } from "../schemas/access-token-claims.js";
+import type { Role } from "../schemas/roles.js";
 import type { KeyRing } from "./key-ring.js";
 import { VerifiedTokenCache } from "./verified-token-cache.js";
 
@@ -23,7 +24,7 @@ export type AccessTokenSubject =
       readonly kind: "user";
       readonly userId: string;
       readonly sessionId: string;
-      readonly role: "user" | "admin";
+      readonly role: Role;
       readonly claims: UserTokenClaims;
     }
   | {
@@ -37,7 +38,7 @@ export interface AccessTokenService {
   signUserToken(input: {
     userId: string;
     sessionId: string;
-    role: "user" | "admin";
+    role: Role;
   }): Promise<SignedAccessToken>;
   signServiceToken(input: {
     clientId: string;
@@ -115,7 +116,10 @@ export function createAccessTokenService(options: {
   function rejectImplausibleLifetime(payload: unknown): void {
     const { iat, exp } = payload as { iat?: unknown; exp?: unknown };
     if (typeof iat !== "number" || typeof exp !== "number") return; // the schemas refuse these
-    if (iat > clock.nowSeconds() + CLOCK_SKEW_SECONDS || exp - iat > ttlSeconds + CLOCK_SKEW_SECONDS) {
+    if (
+      iat > clock.nowSeconds() + CLOCK_SKEW_SECONDS ||
+      exp - iat > ttlSeconds + CLOCK_SKEW_SECONDS
+    ) {
       throw new AuthError("INVALID_TOKEN", { message: "the access token is invalid" });
     }
   }
