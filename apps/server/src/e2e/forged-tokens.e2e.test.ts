@@ -20,7 +20,7 @@ describeEachDatabase("forged and expired tokens over HTTP", (current) => {
   /** The claims of a real login's access token: a real user, a real session. */
   let real: Record<string, unknown>;
   beforeAll(async () => {
-    server = await startTestServer(current(), { ACCESS_TOKEN_TTL: "2" });
+    server = await startTestServer(current());
     token = (await registerAndLogin(server)).tokens.accessToken;
     kid = decode(token, 0).kid as string;
     real = decode(token, 1);
@@ -55,7 +55,9 @@ describeEachDatabase("forged and expired tokens over HTTP", (current) => {
       .setProtectedHeader(protectedHeader)
       .sign(key.privateKey);
   };
-  /** Every user-token claim right: issued now, alive for a minute, for the real login's session. */
+  /** The server's access-token lifetime, as its own tokens carry it. */
+  const ttl = () => (real.exp as number) - (real.iat as number);
+  /** Every user-token claim right: issued now for the server's lifetime, for the real login's session. */
   const good = (): Record<string, unknown> => {
     const now = Math.floor(Date.now() / 1000);
     return {
@@ -63,7 +65,7 @@ describeEachDatabase("forged and expired tokens over HTTP", (current) => {
       aud: TEST_ISSUER,
       sub: real.sub,
       iat: now,
-      exp: now + 60,
+      exp: now + ttl(),
       jti: randomUUID(),
       sid: real.sid,
       role: real.role,
@@ -76,6 +78,7 @@ describeEachDatabase("forged and expired tokens over HTTP", (current) => {
   };
 
   it("the harness signs like the server: a token with every claim right IS accepted", async () => {
+    expect(ttl()).toBeGreaterThan(60);
     // The login token carries exactly the claims good() sets, so a refusal
     // below is the changed claim's doing and nothing else's.
     expect(Object.keys(real).sort()).toEqual(Object.keys(good()).sort());
@@ -117,12 +120,23 @@ describeEachDatabase("forged and expired tokens over HTTP", (current) => {
   });
 
   it("an expired token, via a short TTL", async () => {
-    const { tokens } = await registerAndLogin(server);
-    expect(
-      (await trpc(server, "users.me", { query: true, token: tokens.accessToken })).status,
-    ).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 3100));
-    await refused(tokens.accessToken);
+    // A second instance over the same database, whose tokens live 2 s.
+    const shortLived = await startTestServer(current(), { ACCESS_TOKEN_TTL: "2" });
+    try {
+      const { tokens } = await registerAndLogin(shortLived);
+      expect(
+        (await trpc(shortLived, "users.me", { query: true, token: tokens.accessToken })).status,
+      ).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 3100));
+      const result = await trpc(shortLived, "users.me", {
+        query: true,
+        token: tokens.accessToken,
+      });
+      expect(result.status, result.raw).toBe(401);
+      expect(result.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+    } finally {
+      await shortLived.close();
+    }
   });
 
   it("a token for another issuer", async () => {
@@ -138,6 +152,14 @@ describeEachDatabase("forged and expired tokens over HTTP", (current) => {
       ["an audience list without ours", () => ({ ...good(), aud: ["http://evil.test"] })],
       ["no audience", () => without("aud")],
       ["expired ten seconds ago", () => ({ ...good(), iat: now() - 70, exp: now() - 10 })],
+      [
+        "issued two minutes in the future",
+        () => ({ ...good(), iat: now() + 120, exp: now() + 120 + ttl() }),
+      ],
+      [
+        "living two minutes longer than the server's TTL",
+        () => ({ ...good(), exp: now() + ttl() + 120 }),
+      ],
       ["no exp", () => without("exp")],
       ["an exp that is not a number", () => ({ ...good(), exp: String(now() + 60) })],
       ["not valid before a minute from now", () => ({ ...good(), nbf: now() + 60 })],
