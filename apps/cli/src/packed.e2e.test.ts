@@ -1,10 +1,14 @@
-import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type SpawnedServer, spawnWardenServer } from "@warden/server/testing";
+import {
+  type NodeRun,
+  runCommand,
+  type SpawnedServer,
+  spawnWardenServer,
+} from "@warden/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // What a team or a laptop gets: @warden/client and @warden/cli packed as
@@ -19,35 +23,7 @@ const TYPESCRIPT_VERSION = (
   createRequire(import.meta.url)("typescript/package.json") as { version: string }
 ).version;
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a command to the end, stdin piped in (closed at once when absent). */
-function run(
-  command: string,
-  args: readonly string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; stdin?: string },
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? "");
-  });
-}
-
-function expectSuccess(result: Run, what: string): void {
+function expectSuccess(result: NodeRun, what: string): void {
   if (result.code !== 0)
     throw new Error(`${what} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
 }
@@ -63,7 +39,7 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 async function pack(packageDir: string, destination: string): Promise<string> {
   const before = new Set(await readdir(destination));
-  const packed = await run("pnpm", ["pack", "--pack-destination", destination], {
+  const packed = await runCommand("pnpm", ["pack", "--pack-destination", destination], {
     cwd: join(REPO, packageDir),
     env: process.env,
   });
@@ -136,7 +112,7 @@ describe("the packed client and CLI, installed with npm outside the repository",
       join(project, "package.json"),
       `${JSON.stringify({ name: "warden-consumer", private: true, type: "module" }, null, 2)}\n`,
     );
-    const installed = await run(
+    const installed = await runCommand(
       "npm",
       [
         "install",
@@ -160,12 +136,12 @@ describe("the packed client and CLI, installed with npm outside the repository",
   });
 
   const tsc = (args: readonly string[]) =>
-    run(process.execPath, [join(project, "node_modules/typescript/bin/tsc"), ...args], {
+    runCommand(process.execPath, [join(project, "node_modules/typescript/bin/tsc"), ...args], {
       cwd: project,
       env,
     });
   const warden = (args: readonly string[], stdin?: string) =>
-    run(join(project, "node_modules/.bin/warden"), ["--server", server.url, ...args], {
+    runCommand(join(project, "node_modules/.bin/warden"), ["--server", server.url, ...args], {
       cwd: project,
       env,
       ...(stdin !== undefined ? { stdin } : {}),
@@ -225,7 +201,7 @@ describe("the packed client and CLI, installed with npm outside the repository",
   }, 180_000);
 
   it("runs the compiled script against the server", async () => {
-    const result = await run(process.execPath, ["out/main.js"], { cwd: project, env });
+    const result = await runCommand(process.execPath, ["out/main.js"], { cwd: project, env });
     expectSuccess(result, "node out/main.js");
     expect(JSON.parse(result.stdout)).toMatchObject({
       username: USERNAME,
@@ -244,7 +220,7 @@ describe("the packed client and CLI, installed with npm outside the repository",
 
   it("installs globally from the tarball as a working warden", async () => {
     const prefix = join(folder, "global");
-    const installed = await run(
+    const installed = await runCommand(
       "npm",
       [
         "install",
@@ -259,10 +235,14 @@ describe("the packed client and CLI, installed with npm outside the repository",
       { cwd: folder, env },
     );
     expectSuccess(installed, "npm install --global");
-    const whoami = await run(join(prefix, "bin/warden"), ["--server", server.url, "whoami"], {
-      cwd: folder,
-      env,
-    });
+    const whoami = await runCommand(
+      join(prefix, "bin/warden"),
+      ["--server", server.url, "whoami"],
+      {
+        cwd: folder,
+        env,
+      },
+    );
     expect(whoami).toMatchObject({ code: 0, stderr: "" });
     expect(whoami.stdout).toContain(USERNAME);
   }, 120_000);

@@ -46,7 +46,7 @@ export async function setRole(ctx: CliContext, username: string, roleText: strin
   ctx.print(
     user,
     () =>
-      `${user.username} is now ${user.role === "admin" ? "an admin" : "a user"} (their sessions have ended)`,
+      `${user.username} is now ${user.role === "admin" ? "an admin" : "a user"} (sessions from before a change of role have ended)`,
   );
 }
 

@@ -346,6 +346,15 @@ describeEachDatabase("hardening", (current) => {
         expect(grant.status).toBe(400);
         expect(grant.body.error).toBe("invalid_request");
         expect(String(grant.body.error_description)).toContain("username");
+        const basic = Buffer.from(`${encodeURIComponent(text)}:secret`).toString("base64");
+        const client = await postForm(
+          server,
+          "/oauth/token",
+          { grant_type: "client_credentials" },
+          { ...headers, authorization: `Basic ${basic}` },
+        );
+        expect(client.status).toBe(400);
+        expect(String(client.body.error_description)).toContain("client_id");
       });
     }
   });

@@ -1,4 +1,4 @@
-import type { Client } from "@warden/auth-core";
+import { type Client, unstorableTextReason } from "@warden/auth-core";
 import type { FastifyRequest } from "fastify";
 import { requestInfoOf, type ServerDeps } from "../context.js";
 import { OAuthError } from "./oauth-response.js";
@@ -28,15 +28,20 @@ function clientCredentials(
     const decoded = Buffer.from(authorization.slice(6), "base64").toString("utf8");
     const colon = decoded.indexOf(":");
     if (colon < 0) throw new OAuthError("invalid_client", "malformed Basic credentials");
+    let credentials: { clientId: string; clientSecret: string };
     try {
       // §2.3.1: the id and the secret are form-urlencoded before Basic encoding.
-      return {
+      credentials = {
         clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, " ")),
         clientSecret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, " ")),
       };
     } catch {
       throw new OAuthError("invalid_client", "malformed Basic credentials");
     }
+    // The same rule as for a client_id in the form body: no text a database cannot compare.
+    const unstorable = unstorableTextReason(credentials.clientId);
+    if (unstorable) throw new OAuthError("invalid_request", `"client_id" ${unstorable}`);
+    return credentials;
   }
   const clientId = parameters.get("client_id");
   const clientSecret = parameters.get("client_secret");

@@ -16,10 +16,8 @@ export async function setRole(
   input: { id: string; role: Role },
   request: RequestFacts,
 ): Promise<User> {
-  const before = await deps.users.findById(input.id);
-  const user = await deps.users.setRole(input.id, input.role);
-  const ended =
-    before?.role === input.role ? [] : await deps.sessions.revokeAll(input.id, "role_changed");
+  const { changed, ...user } = await deps.users.setRole(input.id, input.role);
+  const ended = changed ? await deps.sessions.revokeAll(input.id, "role_changed") : [];
   await recordAudit(deps.audit, request, {
     kind: "user.role_changed",
     userId: input.id,

@@ -139,7 +139,10 @@ export async function updateKeepingAnAdmin(
   id: string,
   change: { role?: Role; disabled?: boolean },
   now: string,
-): Promise<"updated" | "last_admin" | "not_found"> {
+): Promise<
+  | { outcome: "updated"; previous: { role: Role; disabled: boolean } }
+  | { outcome: "last_admin" | "not_found" }
+> {
   return db.transaction().execute(async (trx) => {
     let admins = trx
       .selectFrom("users")
@@ -154,11 +157,11 @@ export async function updateKeepingAnAdmin(
       .select(["role", "disabled"])
       .where("id", "=", id)
       .executeTakeFirst();
-    if (!row) return "not_found";
+    if (!row) return { outcome: "not_found" as const };
     const staysActiveAdmin =
       (change.role ?? row.role) === "admin" && !(change.disabled ?? Number(row.disabled) === 1);
     if (activeAdmins.includes(id) && !staysActiveAdmin && activeAdmins.length <= 1) {
-      return "last_admin";
+      return { outcome: "last_admin" as const };
     }
     await trx
       .updateTable("users")
@@ -169,7 +172,10 @@ export async function updateKeepingAnAdmin(
       })
       .where("id", "=", id)
       .execute();
-    return "updated";
+    return {
+      outcome: "updated" as const,
+      previous: { role: row.role, disabled: Number(row.disabled) === 1 },
+    };
   });
 }
 

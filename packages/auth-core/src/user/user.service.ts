@@ -55,8 +55,12 @@ export interface UserService {
     cursor?: string | null | undefined;
     query?: string | undefined;
   }): Promise<Page<User>>;
-  /** Throws NOT_FOUND, or LAST_ADMIN when it would leave no active admin. */
-  setRole(userId: string, role: Role): Promise<User>;
+  /**
+   * Throws NOT_FOUND, or LAST_ADMIN when it would leave no active admin.
+   * `changed` says whether the role was another before, read in the same
+   * atomic step as the change.
+   */
+  setRole(userId: string, role: Role): Promise<User & { changed: boolean }>;
   /** Throws NOT_FOUND, or LAST_ADMIN when it would leave no active admin. */
   setDisabled(userId: string, disabled: boolean): Promise<User>;
 }
@@ -80,15 +84,18 @@ export function createUserService(options: UserServiceOptions): UserService {
     return account;
   }
 
-  /** Applies a role or disabled change under the last-admin rule; returns the user as changed. */
+  /** Applies a role or disabled change under the last-admin rule; returns what it was before. */
   async function changeKeepingAnAdmin(
     id: string,
     change: { role?: Role; disabled?: boolean },
-  ): Promise<User> {
-    const outcome = await users.updateKeepingAnAdmin(db, { lockRows }, id, change, clock.nowIso());
-    if (outcome === "not_found") throw new AuthError("NOT_FOUND", { message: "no such user" });
-    if (outcome === "last_admin") throw new AuthError("LAST_ADMIN");
-    return toUser(await requireAccount(id));
+  ): Promise<{ role: Role; disabled: boolean }> {
+    const result = await users.updateKeepingAnAdmin(db, { lockRows }, id, change, clock.nowIso());
+    if (result.outcome !== "updated") {
+      throw result.outcome === "not_found"
+        ? new AuthError("NOT_FOUND", { message: "no such user" })
+        : new AuthError("LAST_ADMIN");
+    }
+    return result.previous;
   }
 
   return {
@@ -186,9 +193,15 @@ export function createUserService(options: UserServiceOptions): UserService {
       return { ...page, items: page.items.map(toUser) };
     },
 
-    setRole: (userId, role) => changeKeepingAnAdmin(userId, { role }),
+    async setRole(userId, role) {
+      const previous = await changeKeepingAnAdmin(userId, { role });
+      return { ...toUser(await requireAccount(userId)), changed: previous.role !== role };
+    },
 
-    setDisabled: (userId, disabled) => changeKeepingAnAdmin(userId, { disabled }),
+    async setDisabled(userId, disabled) {
+      await changeKeepingAnAdmin(userId, { disabled });
+      return toUser(await requireAccount(userId));
+    },
   };
 }
 
