@@ -1,9 +1,77 @@
-import { type Logger, pino } from "pino";
+import { type DestinationStream, type Logger, pino, stdSerializers } from "pino";
 
-/** Structured JSON logs. Credentials are redacted wherever a request or an error carries them. */
-export function createLogger(level: string): Logger {
-  return pino({
+const CENSOR = "[redacted]";
+
+/**
+ * What database drivers attach to an error that can hold a query's values:
+ * mysql2's `sql` (the statement with every value inlined: a password hash, a
+ * private key); PostgreSQL's `detail` ("Failing row contains (...)", "Key
+ * (email)=(...)"), `where` and `internalQuery` (statement text), `hint`; and
+ * the bound values some libraries keep beside the query.
+ */
+const VALUE_FIELDS = new Set([
+  "sql",
+  "parameters",
+  "params",
+  "values",
+  "bindings",
+  "query",
+  "detail",
+  "where",
+  "internalQuery",
+  "hint",
+]);
+
+// A bcrypt hash quoted in a message (a MySQL syntax error quotes the statement around the fault).
+const STORED_HASH = /\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}|\$bcrypt-sha256\$[^\s'"`,)]+/g;
+
+// What pino's serializer makes of an error: an object of this prototype.
+const SERIALIZED_ERROR = Object.getPrototypeOf(stdSerializers.err(new Error("probe")));
+
+/**
+ * pino's standard error serializer, minus the values: each field in
+ * VALUE_FIELDS is censored, in the error and in every error it holds
+ * (aggregated errors, errors kept under other keys), and a stored password
+ * hash quoted in a message or stack is masked. A driver object hung on an
+ * error (pg-pool's `err.client`: its configuration, TLS options, sockets) is
+ * logged as its class name only. The type, message, code and the rest stay,
+ * so the log still says what failed and where.
+ */
+export function serializeError(error: unknown): unknown {
+  const serialized = stdSerializers.err(error as Error);
+  return serialized === error ? error : redactValues(serialized, 0);
+}
+
+function redactValues(value: unknown, depth: number): unknown {
+  if (typeof value === "string") return value.replace(STORED_HASH, CENSOR);
+  if (typeof value !== "object" || value === null) return value;
+  if (depth > 8) return CENSOR;
+  if (Array.isArray(value)) return value.map((item) => redactValues(item, depth + 1));
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null && prototype !== SERIALIZED_ERROR) {
+    return value instanceof Date ? value : `[${prototype?.constructor?.name || "object"}]`;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (VALUE_FIELDS.has(key)) {
+      if (record[key] !== undefined && record[key] !== null) record[key] = CENSOR;
+    } else {
+      record[key] = redactValues(record[key], depth + 1);
+    }
+  }
+  return record;
+}
+
+/**
+ * Structured JSON logs. Credentials are redacted wherever a request or an
+ * error carries them, and no logged error carries the values of a query
+ * (serializeError), whichever of `err` or `error` it is logged under.
+ * `destination` defaults to stdout; tests pass their own to read what was logged.
+ */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
+    serializers: { err: serializeError, error: serializeError },
     redact: {
       paths: [
         "req.headers.authorization",
@@ -15,7 +83,8 @@ export function createLogger(level: string): Logger {
         "*.refreshToken",
         "*.accessToken",
       ],
-      censor: "[redacted]",
+      censor: CENSOR,
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
