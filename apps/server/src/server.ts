@@ -3,6 +3,10 @@ import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import type { ServerDeps } from "./context.js";
+import {
+  DATABASE_UNAVAILABLE_MESSAGE,
+  databaseUnavailableOf,
+} from "./errors/database-unavailable.js";
 import { registerHealthRoutes } from "./http/health-routes.js";
 import { registerTrpc } from "./http/trpc-routes.js";
 import { registerDiscovery } from "./oauth/discovery.js";
@@ -28,7 +32,7 @@ export async function createServer(
     bodyLimit,
     requestIdHeader: "x-request-id",
     // A batch's procedure names travel in the path: ten of them must fit (Fastify's default is 100).
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     // Lets close() end idle keep-alive sockets at once while in-flight requests finish.
     forceCloseConnections: "idle",
     return503OnClosing: true,
@@ -53,6 +57,22 @@ export async function createServer(
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // The database is unreachable (the OAuth endpoints land here): RFC 6749's
+    // temporarily_unavailable, as a 503 with Retry-After. The outage itself is
+    // logged once, when it starts (health-routes.ts), not once per request.
+    const unavailable = databaseUnavailableOf(error);
+    if (unavailable) {
+      request.log.debug({ err: error }, "database unavailable: answered 503");
+      return reply
+        .status(503)
+        .header("retry-after", String(unavailable.retryAfterSeconds))
+        .header("cache-control", "no-store")
+        .header("pragma", "no-cache")
+        .send({
+          error: "temporarily_unavailable",
+          error_description: DATABASE_UNAVAILABLE_MESSAGE,
+        });
+    }
     // Client mistakes the framework catches (bad JSON, too large, wrong type) keep their 4xx status.
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return reply

@@ -1,8 +1,12 @@
 import type { TRPCError } from "@trpc/server";
 import { NO_TOKEN } from "../security/authenticate-request.js";
+import { databaseUnavailableOf } from "./database-unavailable.js";
 import { authErrorOf } from "./to-trpc-error.js";
 
-/** The headers RFC 6750 asks of a 401 (`WWW-Authenticate`), and `Retry-After` for a 429 or a 503. */
+/**
+ * The headers RFC 6750 asks of a 401 (`WWW-Authenticate`), and `Retry-After`
+ * for a 429 (RFC 6585) or a 503 (RFC 9110 §10.2.3: the database is unreachable).
+ */
 export function errorHeaders(errors: readonly TRPCError[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const error of errors) {
@@ -15,6 +19,8 @@ export function errorHeaders(errors: readonly TRPCError[]): Record<string, strin
     if (authError?.retryAfterSeconds !== undefined) {
       headers["retry-after"] = String(authError.retryAfterSeconds);
     }
+    const unavailable = databaseUnavailableOf(error);
+    if (unavailable) headers["retry-after"] = String(unavailable.retryAfterSeconds);
   }
   return headers;
 }

@@ -1,4 +1,6 @@
 import type { TRPCError } from "@trpc/server";
+import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
+import { DATABASE_UNAVAILABLE_MESSAGE, databaseUnavailableOf } from "./database-unavailable.js";
 import { describeFieldErrors, type FieldErrors, fieldErrorsOf } from "./field-errors.js";
 import { authErrorOf } from "./to-trpc-error.js";
 
@@ -18,6 +20,8 @@ export interface WardenErrorShape {
 /**
  * tRPC's default shape, reworded: never the stack (whatever NODE_ENV says),
  * never driver text for an unexpected failure, and each bad field named.
+ * An unreachable database is SERVICE_UNAVAILABLE (503, with retryAfter), not
+ * a 500: tRPC's adapter takes the HTTP status from `data.httpStatus`.
  */
 export function formatError(
   shape: {
@@ -27,6 +31,19 @@ export function formatError(
   },
   error: TRPCError,
 ): WardenErrorShape {
+  const unavailable = databaseUnavailableOf(error);
+  if (unavailable) {
+    return {
+      message: DATABASE_UNAVAILABLE_MESSAGE,
+      code: TRPC_ERROR_CODES_BY_KEY.SERVICE_UNAVAILABLE,
+      data: {
+        code: "SERVICE_UNAVAILABLE",
+        httpStatus: 503,
+        ...(shape.data.path ? { path: shape.data.path } : {}),
+        retryAfter: unavailable.retryAfterSeconds,
+      },
+    };
+  }
   const authError = authErrorOf(error);
   const fieldErrors = error.code === "BAD_REQUEST" ? fieldErrorsOf(error.cause, authError) : null;
   const internal = error.code === "INTERNAL_SERVER_ERROR";

@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import { AuthError, type AuthErrorCode } from "@warden/auth-core";
+import { DATABASE_UNAVAILABLE_MESSAGE, databaseUnavailableOf } from "./database-unavailable.js";
 
 /** The one place that knows which tRPC code each auth-core error becomes (CONTRACT: Errors). */
 const TRPC_CODE_OF: Record<AuthErrorCode, TRPC_ERROR_CODE_KEY> = {
@@ -19,8 +20,17 @@ const TRPC_CODE_OF: Record<AuthErrorCode, TRPC_ERROR_CODE_KEY> = {
   BUSY: "SERVICE_UNAVAILABLE",
 };
 
-/** A TRPCError for an AuthError (kept as `cause`); anything else is returned as is. */
+/**
+ * A TRPCError for an AuthError, or SERVICE_UNAVAILABLE for an unreachable
+ * database (the original kept as `cause`); anything else is returned as is.
+ */
 export function toTRPCError(error: unknown): unknown {
+  if (databaseUnavailableOf(error))
+    return new TRPCError({
+      code: "SERVICE_UNAVAILABLE",
+      message: DATABASE_UNAVAILABLE_MESSAGE,
+      cause: error,
+    });
   if (!(error instanceof AuthError)) return error;
   return new TRPCError({ code: TRPC_CODE_OF[error.code], message: error.message, cause: error });
 }
