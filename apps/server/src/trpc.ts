@@ -29,15 +29,17 @@ export const createCallerFactory = t.createCallerFactory;
  *   or no person types (NUL and other control characters, lone surrogates),
  *   before any procedure sees it: one rule for every procedure, present and
  *   future;
- * - it turns auth-core's typed errors into tRPC codes, keeping the original
- *   as `cause`.
+ * - it turns auth-core's typed errors, and an unreachable database, into
+ *   tRPC codes, keeping the original as `cause`.
  */
 const guard = t.middleware(async ({ getRawInput, next }) => {
   const issues = unstorableTextIssues(await getRawInput());
   if (issues.length > 0) throw toTRPCError(invalidInput(issues));
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AuthError) {
-    throw toTRPCError(result.error.cause);
+  if (!result.ok) {
+    // auth-core's errors (and an unreachable database) become their tRPC code.
+    const mapped = toTRPCError(result.error.cause);
+    if (mapped instanceof TRPCError) throw mapped;
   }
   return result;
 });
