@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { AccessTokenSubject, AuthenticatedUser } from "@warden/auth-core";
-import { AuthError, invalidInput, unstorableTextIssues } from "@warden/auth-core";
+import { invalidInput, unstorableTextIssues } from "@warden/auth-core";
 import type { Context } from "./context.js";
 import { formatError } from "./errors/error-shape.js";
 import { toTRPCError } from "./errors/to-trpc-error.js";
