@@ -1,17 +1,23 @@
-/** Drives load with autocannon (as a library): one run, or a warm-up plus measured runs. */
-import autocannon from "autocannon";
+/**
+ * Drives load: wrk when it is on PATH (a C client, so it takes little of the
+ * CPU the server needs), autocannon otherwise. One run, or a warm-up plus measured runs.
+ */
+import { autocannonGenerator } from "./load-autocannon.js";
+import { wrkGenerator } from "./load-wrk.js";
 
 export interface LoadSpec {
-  /** Full URL of the first request (the host is taken from it). */
+  /** Full URL of every request. */
   readonly url: string;
   readonly connections: number;
   readonly method?: "GET" | "POST";
   readonly headers?: Record<string, string>;
   readonly body?: string;
-  /** For a body built per request (e.g. unique usernames); overrides method/body/headers. */
-  readonly requests?: autocannon.Request[];
-  /** Caps the total request rate (requests/s), for latency probes. */
-  readonly overallRate?: number;
+  /** Bodies sent in turn, one per request (e.g. logins spread over several users). */
+  readonly bodies?: readonly string[];
+  /** A body unique to each request: every `{id}` in it becomes a token no other request gets. */
+  readonly uniqueBody?: string;
+  /** Caps the request rate (requests/s over all connections), for latency probes. */
+  readonly rate?: number;
 }
 
 export interface RunStats {
@@ -32,30 +38,32 @@ export interface Plan {
   readonly runs: number;
 }
 
-export async function runLoad(spec: LoadSpec, seconds: number): Promise<RunStats> {
-  const options: autocannon.Options = {
-    url: spec.url,
-    connections: spec.connections,
-    pipelining: 1,
-    duration: seconds,
-    timeout: 30,
-    ...(spec.method ? { method: spec.method } : {}),
-    ...(spec.headers ? { headers: spec.headers } : {}),
-    ...(spec.body ? { body: spec.body } : {}),
-    ...(spec.requests ? { requests: spec.requests } : {}),
-    ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
-  };
-  const result = await autocannon(options);
-  const total = result.requests.total;
-  return {
-    seconds: result.duration,
-    rps: result.duration > 0 ? total / result.duration : 0,
-    total,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors,
-    non2xx: result.non2xx,
-  };
+export interface LoadGenerator {
+  /** For the report, e.g. "wrk 4.1.0, -t1". */
+  readonly description: string;
+  run(spec: LoadSpec, seconds: number): Promise<RunStats>;
+}
+
+let generator: LoadGenerator | undefined;
+
+export function loadGenerator(): LoadGenerator {
+  generator ??= wrkGenerator() ?? autocannonGenerator("wrk not on PATH");
+  return generator;
+}
+
+export function runLoad(spec: LoadSpec, seconds: number): Promise<RunStats> {
+  return loadGenerator().run(spec, seconds);
+}
+
+let runCount = 0;
+
+/** A token for one run, different from every other run's in this process. */
+export function nextRunId(): string {
+  return (runCount++).toString(36);
+}
+
+export function withId(template: string, id: string): string {
+  return template.replaceAll("{id}", id);
 }
 
 /** A warm-up (discarded), then `plan.runs` measured runs of `measure`. */
@@ -71,22 +79,21 @@ export async function repeat<T>(
 
 /** One request with fetch, to fail fast when a row is misconfigured (wrong token, wrong path). */
 export async function probe(spec: LoadSpec): Promise<void> {
-  const request = spec.requests?.[0];
-  const setup = request?.setupRequest;
-  const built =
-    request && typeof setup === "function" ? setup({ ...request }, {}) : (request ?? undefined);
-  const method = built?.method ?? spec.method ?? "GET";
-  const url = built?.path ? new URL(built.path, spec.url).toString() : spec.url;
-  const headers = (built?.headers as Record<string, string> | undefined) ?? spec.headers;
-  const body = (built?.body as string | undefined) ?? spec.body;
+  const method = spec.method ?? "GET";
+  const body =
+    spec.body ??
+    spec.bodies?.[0] ??
+    (spec.uniqueBody === undefined ? undefined : withId(spec.uniqueBody, `${nextRunId()}_p`));
   const init = {
     method,
-    ...(headers ? { headers } : {}),
+    ...(spec.headers ? { headers: spec.headers } : {}),
     ...(body !== undefined && method !== "GET" ? { body } : {}),
   };
   // One retry: a kept-alive socket the server has just closed fails the first fetch.
-  const response = await fetch(url, init).catch(() => fetch(url, init));
+  const response = await fetch(spec.url, init).catch(() => fetch(spec.url, init));
   const text = await response.text();
   if (!response.ok)
-    throw new Error(`probe ${method} ${url} answered ${response.status}: ${text.slice(0, 300)}`);
+    throw new Error(
+      `probe ${method} ${spec.url} answered ${response.status}: ${text.slice(0, 300)}`,
+    );
 }

@@ -39,20 +39,24 @@ export async function describeMachine(): Promise<Machine> {
   };
 }
 
-/** CPU ticks (1/100 s) a process has used, all threads; 0 once it is gone. */
-function processTicks(pid: number): number {
+/**
+ * CPU ticks (1/100 s) a process has used, all threads, plus with `reaped` its
+ * children that have exited (e.g. each wrk run); 0 once it is gone.
+ */
+function processTicks(pid: number, reaped = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[11]) + Number(fields[12]); // utime + stime
+    const own = Number(fields[11]) + Number(fields[12]); // utime + stime
+    return reaped ? own + Number(fields[13]) + Number(fields[14]) : own; // + cutime + cstime
   } catch {
     return 0;
   }
 }
 
+/** This process, the load generators it ran, and `pids` (the servers). */
 function ownTicks(pids: readonly number[]): number {
-  const self = process.cpuUsage();
-  return (self.user + self.system) / 10_000 + pids.reduce((sum, pid) => sum + processTicks(pid), 0);
+  return processTicks(process.pid, true) + pids.reduce((sum, pid) => sum + processTicks(pid), 0);
 }
 
 /**

@@ -1,6 +1,15 @@
 /** The results: a markdown table for people, JSON for machines. */
 import type { RunStats } from "./load.js";
 import type { Spread } from "./stats.js";
+import { errorFree, verdict } from "./targets.js";
+
+export interface Target {
+  readonly text: string;
+  readonly met: boolean;
+  /** The bound, and the measured figure held against it, in one unit (a ratio, ms or MB). */
+  readonly goal: number;
+  readonly actual: number;
+}
 
 export type RowKind = "ceiling" | "read" | "write" | "floor" | "latency" | "memory";
 
@@ -17,7 +26,7 @@ export interface Row {
   readonly errors?: number;
   readonly non2xx?: number;
   ratio?: { readonly value: number; readonly of: string };
-  target?: { readonly text: string; readonly met: boolean };
+  target?: Target;
   readonly note?: string;
   /** CPU used by other work on the machine during the row, % of all cores. */
   otherCpuPercent?: number | undefined;
@@ -39,6 +48,8 @@ export interface Report {
   readonly date: string;
   readonly machine: Machine;
   readonly database: string;
+  /** The load generator and how it was run, e.g. "wrk 4.1.0, -t1". */
+  readonly generator: string;
   readonly plan: { warmupSeconds: number; runSeconds: number; runs: number };
   readonly connections: { read: number; login: number };
   readonly rows: readonly Row[];
@@ -68,7 +79,7 @@ export function header(report: Report): string {
           : `${machine.backgroundCpuPercent.toFixed(0)} %`
       }.`,
     `Database: ${report.database}. Each row: ${plan.warmupSeconds} s warm-up, then ${plan.runs} ` +
-      `runs of ${plan.runSeconds} s (autocannon, pipelining 1, ${report.connections.read} ` +
+      `runs of ${plan.runSeconds} s (load generator: ${report.generator}; ${report.connections.read} ` +
       `connections for reads, ${report.connections.login} for logins/registrations). ` +
       `Total ${Math.round(report.durationSeconds)} s. "others' CPU": the share of all cores ` +
       "used during the row by processes other than the benchmark, the server and the ceiling.",
@@ -87,7 +98,7 @@ export function markdown(report: Report): string {
     const errors =
       row.errors === undefined
         ? ""
-        : `${integer.format(row.errors)} / ${integer.format(row.non2xx ?? 0)}`;
+        : `${errorFree(row) ? "✓" : "✗"} ${integer.format(row.errors)} / ${integer.format(row.non2xx ?? 0)}`;
     const ratio = row.ratio ? `${Math.round(row.ratio.value * 100)} % of ${row.ratio.of}` : "";
     const target = row.target ? `${row.target.met ? "✓" : "✗"} ${row.target.text}` : "";
     lines.push(
@@ -96,7 +107,7 @@ export function markdown(report: Report): string {
         `${cell(row.otherCpuPercent, (n) => `${Math.round(n)} %`)} |`,
     );
   }
-  return `${header(report)}\n\n${lines.join("\n")}\n`;
+  return `${header(report)}\n\n${lines.join("\n")}\n\n${verdict(report.rows)}`;
 }
 
 export function json(report: Report): string {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -11,7 +11,15 @@ import {
 import { type SpawnedServer, spawnWardenServer } from "@warden/server/testing";
 import { measureBcryptFloor } from "./bcrypt-floor.js";
 import { startCeilingServer } from "./ceiling-server.js";
-import { type LoadSpec, type Plan, probe, type RunStats, repeat, runLoad } from "./load.js";
+import {
+  type LoadSpec,
+  loadGenerator,
+  type Plan,
+  probe,
+  type RunStats,
+  repeat,
+  runLoad,
+} from "./load.js";
 import { describeMachine, watchOtherCpu } from "./machine.js";
 import { profileMarkdown, summarizeCpuProfile } from "./profile.js";
 import { json, markdown, type Report, type Row, type RowKind } from "./report.js";
@@ -22,9 +30,14 @@ import { json, markdown, type Report, type Row, type RowKind } from "./report.js
  *   --quick              1 s warm-up and 1 s runs
  *   --json               JSON instead of a markdown table
  *   --db sqlite|postgres PostgreSQL from TEST_POSTGRES_URL (a fresh database, dropped after)
+ *   --only ROW[,ROW]     just these rows (repeatable; ids or printed names, see --help)
+ *   --svg FILE           also draw the run as a bar chart (standalone SVG)
  *   --profile            instead of the table: CPU-profile one Warden under auth.verify + users.me
+ *
+ * Load comes from wrk when it is on PATH, autocannon otherwise; the header says which.
  */
 import { describeRevocationCheck, measureRevocationCheck } from "./revocation-check.js";
+import { FAILED, READ_ROWS, ROWS, type RowId, rowList, selectRows, WRITE_ROWS } from "./rows.js";
 import { sampleRss } from "./rss.js";
 import {
   healthSpec,
@@ -35,6 +48,7 @@ import {
 } from "./scenarios.js";
 import { seedPosts, seedUser, uniqueName } from "./seed.js";
 import { median, spread, sum } from "./stats.js";
+import { svgChart } from "./svg-chart.js";
 import { judge, judgeMemory } from "./targets.js";
 
 const { values: args } = parseArgs({
@@ -47,6 +61,8 @@ const { values: args } = parseArgs({
     runs: { type: "string" },
     connections: { type: "string", default: "50" },
     "login-connections": { type: "string", default: "8" },
+    only: { type: "string", multiple: true },
+    svg: { type: "string" },
     profile: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -55,10 +71,18 @@ const { values: args } = parseArgs({
 if (args.help) {
   process.stdout.write(
     "usage: pnpm bench [--quick] [--json] [--db sqlite|postgres] [--warmup S] [--duration S]\n" +
-      "                  [--runs N] [--connections N] [--login-connections N] [--profile]\n",
+      "                  [--runs N] [--connections N] [--login-connections N]\n" +
+      "                  [--only ROW[,ROW]]... [--svg FILE] [--profile]\n" +
+      `rows (--only takes the id or the printed name):\n${rowList()}\n`,
   );
   process.exit(0);
 }
+const { selected, unknown } = selectRows(args.only);
+if (unknown.length > 0) {
+  process.stderr.write(`bench: no row named ${unknown.join(", ")}; the rows are:\n${rowList()}\n`);
+  process.exit(2);
+}
+const wants = (...ids: RowId[]) => ids.some((id) => selected.has(id));
 if (args.db !== "sqlite" && args.db !== "postgres") {
   process.stderr.write(`bench: --db must be sqlite or postgres, not ${args.db}\n`);
   process.exit(2);
@@ -77,12 +101,12 @@ const DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
 /** Enough users that no single account sees all the traffic; successes never lock one anyway. */
 const LOGIN_USERS = 4;
 const POSTS = 25;
-/** The health probe during logins: a light, steady load, so its latency is the server's, not its own queue. */
+/** The health probe during logins: a light, paced load, so its latency is the server's, not its own queue. */
 const HEALTH_PROBE = { connections: 4, rate: 200 };
 
 /**
  * Logins at cost 12 take ~1 s each under load, so write rows run at least 3 s;
- * after each run one more request waits out the hashes autocannon abandoned,
+ * after each run one more request waits out the hashes the load generator abandoned,
  * so the next run does not start behind a backlog.
  */
 function writePlan(kind: RowKind): Plan {
@@ -144,7 +168,7 @@ async function loadRow(
     });
   } catch (error) {
     log(`${name} failed: ${error instanceof Error ? error.message : String(error)}`);
-    return { name, kind, ...extra, note: "FAILED, see log" };
+    return { name, kind, ...extra, note: FAILED };
   }
 }
 
@@ -192,21 +216,27 @@ async function seedLoginUsers(baseUrl: string): Promise<string[]> {
   return users;
 }
 
+/** The selected read rows; the peak RSS row, when selected, is taken over them (over all of them if none is). */
 async function readRows(warden: SpawnedServer): Promise<Row[]> {
   const reader = await seedUser(warden.url, "reader");
   await seedPosts(warden.url, reader.accessToken, POSTS);
+  const scenarios = readScenarios(warden.url, reader.accessToken, readConnections);
+  const chosen = scenarios.filter((scenario) => wants(scenario.name as RowId));
   const sampler = sampleRss(warden.process.pid ?? -1);
   const rows: Row[] = [];
-  for (const scenario of readScenarios(warden.url, reader.accessToken, readConnections))
-    rows.push(await loadRow(scenario.name, "read", scenario.spec));
+  for (const scenario of chosen.length > 0 ? chosen : scenarios) {
+    const row = await loadRow(scenario.name, "read", scenario.spec);
+    if (chosen.length > 0) rows.push(row);
+  }
   const memory = sampler.stop();
   const peak = Math.max(memory.hwmMb, memory.peakRssMb);
-  rows.push({
-    name: "peak RSS of Warden under the read load",
-    kind: "memory",
-    note: `${peak.toFixed(1)} MB (VmHWM; highest sampled VmRSS ${memory.peakRssMb.toFixed(1)} MB)`,
-    target: judgeMemory(peak),
-  });
+  if (wants("rss"))
+    rows.push({
+      name: ROWS.rss,
+      kind: "memory",
+      note: `${peak.toFixed(1)} MB (VmHWM; highest sampled VmRSS ${memory.peakRssMb.toFixed(1)} MB)`,
+      target: judgeMemory(peak),
+    });
   return rows;
 }
 
@@ -216,21 +246,15 @@ async function writeRows(
   users: readonly string[],
 ): Promise<Row[]> {
   const extra = { bcryptCost: cost, note: `cost ${cost}` };
-  return [
-    await loadRow("auth.login", "write", loginSpec(warden.url, users, loginConnections), extra),
-    await loadRow(
-      "POST /oauth/token (password grant)",
-      "write",
-      passwordGrantSpec(warden.url, users, loginConnections),
-      extra,
-    ),
-    await loadRow(
-      "auth.register",
-      "write",
-      registerSpec(warden.url, uniqueName(`r${cost}`), loginConnections),
-      extra,
-    ),
-  ];
+  const specs: Record<string, LoadSpec> = {
+    "auth.login": loginSpec(warden.url, users, loginConnections),
+    "oauth.token": passwordGrantSpec(warden.url, users, loginConnections),
+    "auth.register": registerSpec(warden.url, uniqueName(`r${cost}`), loginConnections),
+  };
+  const rows: Row[] = [];
+  for (const id of WRITE_ROWS)
+    if (wants(id)) rows.push(await loadRow(ROWS[id], "write", specs[id] as LoadSpec, extra));
+  return rows;
 }
 
 /** system.health latency while auth.login saturates the server (both loads at once). */
@@ -239,7 +263,7 @@ async function healthDuringLogins(
   cost: number,
   users: readonly string[],
 ): Promise<Row> {
-  const name = "system.health while logins saturate";
+  const name = ROWS["health-under-logins"];
   log(`${name} (cost ${cost})…`);
   try {
     return await measureHealthDuringLogins(warden, cost, users, name);
@@ -247,7 +271,7 @@ async function healthDuringLogins(
     log(`${name} failed: ${error instanceof Error ? error.message : String(error)}`);
     const report = exitReport(warden);
     if (report) log(report);
-    return { name, kind: "latency", bcryptCost: cost, note: "FAILED, see log" };
+    return { name, kind: "latency", bcryptCost: cost, note: FAILED };
   }
 }
 
@@ -274,7 +298,7 @@ async function measureHealthDuringLogins(
       connections: HEALTH_PROBE.connections,
       bcryptCost: cost,
       otherCpuPercent: others(),
-      note: `${HEALTH_PROBE.rate} req/s on ${HEALTH_PROBE.connections} conns, during auth.login at ${loginRps.toFixed(1)}/s on ${loginConnections} conns, cost ${cost}`,
+      note: `paced to ≤ ${HEALTH_PROBE.rate} req/s on ${HEALTH_PROBE.connections} conns, during auth.login at ${loginRps.toFixed(1)}/s on ${loginConnections} conns, cost ${cost}`,
     },
   );
 }
@@ -282,54 +306,65 @@ async function measureHealthDuringLogins(
 async function benchmark(): Promise<void> {
   const started = Date.now();
   const info = await describeMachine();
+  const generator = loadGenerator().description;
+  log(`load generator: ${generator}`);
   const rows: Row[] = [];
 
-  log("bcrypt floor…");
-  for (const [cost, samples] of [
-    [10, args.quick ? 5 : 10],
-    [12, args.quick ? 3 : 6],
-  ] as const) {
-    const floor = await measureBcryptFloor(cost, samples);
-    rows.push({
-      name: "bcrypt floor",
-      kind: "floor",
-      bcryptCost: cost,
-      rps: floor.perSecond,
-      note: `cost ${cost}: ${floor.cores} cores ÷ ${floor.hashMs.median.toFixed(1)} ms per hash`,
-    });
+  if (wants("floor")) {
+    log("bcrypt floor…");
+    for (const [cost, samples] of [
+      [10, args.quick ? 5 : 10],
+      [12, args.quick ? 3 : 6],
+    ] as const) {
+      const floor = await measureBcryptFloor(cost, samples);
+      rows.push({
+        name: ROWS.floor,
+        kind: "floor",
+        bcryptCost: cost,
+        rps: floor.perSecond,
+        note: `cost ${cost}: ${floor.cores} cores ÷ ${floor.hashMs.median.toFixed(1)} ms per hash`,
+      });
+    }
   }
 
-  const ceiling = await startCeilingServer();
-  ownPids.push(ceiling.pid);
-  try {
-    rows.push(
-      await loadRow("ceiling (bare node:http)", "ceiling", {
-        url: ceiling.url,
-        connections: readConnections,
-      }),
-    );
-  } finally {
-    await ceiling.stop();
+  if (wants("ceiling")) {
+    const ceiling = await startCeilingServer();
+    ownPids.push(ceiling.pid);
+    try {
+      rows.push(
+        await loadRow(ROWS.ceiling, "ceiling", { url: ceiling.url, connections: readConnections }),
+      );
+    } finally {
+      await ceiling.stop();
+    }
   }
 
   // One process per cost, each on a fresh database; the reads run on the default (12).
-  rows.push(
-    ...(await withWarden(10, async (warden) =>
-      writeRows(warden, 10, await seedLoginUsers(warden.url)),
-    )),
-  );
-  rows.push(
-    ...(await withWarden(12, async (warden) => {
-      const users = await seedLoginUsers(warden.url);
-      return [
-        ...(await readRows(warden)),
-        ...(await writeRows(warden, 12, users)),
-        await healthDuringLogins(warden, 12, users),
-      ];
-    })),
-  );
+  if (wants(...WRITE_ROWS))
+    rows.push(
+      ...(await withWarden(10, async (warden) =>
+        writeRows(warden, 10, await seedLoginUsers(warden.url)),
+      )),
+    );
+  if (wants(...READ_ROWS, "rss", ...WRITE_ROWS, "health-under-logins"))
+    rows.push(
+      ...(await withWarden(12, async (warden) => {
+        const users = wants(...WRITE_ROWS, "health-under-logins")
+          ? await seedLoginUsers(warden.url)
+          : [];
+        return [
+          ...(wants(...READ_ROWS, "rss") ? await readRows(warden) : []),
+          ...(await writeRows(warden, 12, users)),
+          ...(wants("health-under-logins") ? [await healthDuringLogins(warden, 12, users)] : []),
+        ];
+      })),
+    );
 
   judge(rows);
+  if (rows.some((row) => row.kind === "read") && !wants("ceiling"))
+    log("no ceiling row, so the read rows have no ratio (add --only ceiling)");
+  if (rows.some((row) => row.kind === "write") && !wants("floor"))
+    log("no bcrypt floor row, so the write rows have no ratio (add --only floor)");
   const order: RowKind[] = ["ceiling", "read", "memory", "floor", "write", "latency"];
   const sorted = order.flatMap((kind) =>
     rows
@@ -340,16 +375,22 @@ async function benchmark(): Promise<void> {
     date: new Date().toISOString(),
     machine: info,
     database: databaseKind,
+    generator,
     plan,
     connections: { read: readConnections, login: loginConnections },
     rows: sorted,
     durationSeconds: (Date.now() - started) / 1000,
   };
-  const revocationCheck = await measureRevocationCheck();
+  if (args.svg) {
+    writeFileSync(args.svg, svgChart(report));
+    log(`chart written to ${args.svg}`);
+  }
+  // Not a row: measured in-process on the real modules, so only in a full run.
+  const revocationCheck = args.only ? undefined : await measureRevocationCheck();
   process.stdout.write(
     args.json
-      ? json({ ...report, revocationCheck } as Report)
-      : `${markdown(report)}\n${describeRevocationCheck(revocationCheck)}`,
+      ? json({ ...report, ...(revocationCheck ? { revocationCheck } : {}) } as Report)
+      : `${markdown(report)}${revocationCheck ? `\n${describeRevocationCheck(revocationCheck)}` : ""}`,
   );
 }
 

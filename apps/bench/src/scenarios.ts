@@ -1,4 +1,4 @@
-/** What each row sends: the autocannon request for every procedure under test. */
+/** What each row sends: the load spec of every procedure under test. */
 import type { LoadSpec } from "./load.js";
 import { BENCH_PASSWORD, registrationBody } from "./seed.js";
 
@@ -29,11 +29,11 @@ export function readScenarios(baseUrl: string, token: string, connections: numbe
   ];
 }
 
-export function healthSpec(baseUrl: string, connections: number, overallRate?: number): LoadSpec {
+export function healthSpec(baseUrl: string, connections: number, rate?: number): LoadSpec {
   return {
     url: `${baseUrl}${query("system.health")}`,
     connections,
-    ...(overallRate ? { overallRate } : {}),
+    ...(rate ? { rate } : {}),
   };
 }
 
@@ -43,24 +43,12 @@ export function loginSpec(
   usernames: readonly string[],
   connections: number,
 ): LoadSpec {
-  let next = 0;
   return {
     url: `${baseUrl}/trpc/auth.login`,
     connections,
-    requests: [
-      {
-        method: "POST",
-        path: "/trpc/auth.login",
-        headers: { "content-type": "application/json" },
-        setupRequest: (request) => ({
-          ...request,
-          body: JSON.stringify({
-            username: usernames[next++ % usernames.length],
-            password: BENCH_PASSWORD,
-          }),
-        }),
-      },
-    ],
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    bodies: usernames.map((username) => JSON.stringify({ username, password: BENCH_PASSWORD })),
   };
 }
 
@@ -70,44 +58,28 @@ export function passwordGrantSpec(
   usernames: readonly string[],
   connections: number,
 ): LoadSpec {
-  let next = 0;
   return {
     url: `${baseUrl}/oauth/token`,
     connections,
-    requests: [
-      {
-        method: "POST",
-        path: "/oauth/token",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        setupRequest: (request) => ({
-          ...request,
-          body: new URLSearchParams({
-            grant_type: "password",
-            username: usernames[next++ % usernames.length] as string,
-            password: BENCH_PASSWORD,
-          }).toString(),
-        }),
-      },
-    ],
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    bodies: usernames.map((username) =>
+      new URLSearchParams({
+        grant_type: "password",
+        username,
+        password: BENCH_PASSWORD,
+      }).toString(),
+    ),
   };
 }
 
 /** auth.register with a fresh username and email on every request. */
 export function registerSpec(baseUrl: string, prefix: string, connections: number): LoadSpec {
-  let next = 0;
   return {
     url: `${baseUrl}/trpc/auth.register`,
     connections,
-    requests: [
-      {
-        method: "POST",
-        path: "/trpc/auth.register",
-        headers: { "content-type": "application/json" },
-        setupRequest: (request) => ({
-          ...request,
-          body: registrationBody(`${prefix}${(next++).toString(36)}`),
-        }),
-      },
-    ],
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    uniqueBody: registrationBody(`${prefix}{id}`),
   };
 }
