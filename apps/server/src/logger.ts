@@ -63,13 +63,21 @@ function redactValues(value: unknown, depth: number): unknown {
 }
 
 /**
- * Structured JSON logs. Credentials are redacted wherever a request or an
- * error carries them, and no logged error carries the values of a query
- * (serializeError), whichever of `err` or `error` it is logged under.
- * `destination` defaults to stdout; tests pass their own to read what was logged.
+ * Structured JSON logs, or human-readable ones (`pretty`: development on a
+ * terminal). Credentials are redacted wherever a request or an error carries
+ * them, and no logged error carries the values of a query (serializeError),
+ * whichever of `err` or `error` it is logged under.
+ *
+ * Lines go to stdout through pino's asynchronous destination: a request does
+ * not wait for its log line to be written (pino flushes what is buffered when
+ * the process exits). `destination` replaces stdout; tests pass their own to
+ * read what was logged.
  */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
-  const options = {
+export function createLogger(
+  level: string,
+  options: { destination?: DestinationStream; pretty?: boolean } = {},
+): Logger {
+  const settings = {
     level,
     serializers: { err: serializeError, error: serializeError },
     redact: {
@@ -86,5 +94,15 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       censor: CENSOR,
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  if (options.destination) return pino(settings, options.destination);
+  if (options.pretty) {
+    return pino({
+      ...settings,
+      transport: {
+        target: "pino-pretty",
+        options: { translateTime: "HH:MM:ss.l", ignore: "pid,hostname" },
+      },
+    });
+  }
+  return pino(settings, pino.destination({ dest: 1, sync: false }));
 }

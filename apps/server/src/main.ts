@@ -33,9 +33,12 @@ function loadConfig() {
 
 async function serve(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  // Development on a terminal reads lines, not JSON; everywhere else, JSON lines.
+  const logger = createLogger(config.logLevel, {
+    pretty: !config.production && process.stdout.isTTY === true,
+  });
   const running = await bootstrap(config, logger);
-  const app = await createServer(running.deps, { corsOrigins: config.corsOrigins });
+  const app = await createServer(running.deps);
   await app.listen({ host: config.host, port: config.port });
   logger.info(
     { issuer: config.issuer, database: running.deps.warden.database.dialect },

@@ -1,6 +1,7 @@
 import { parseConfig } from "@warden/auth-core";
 import type { TestDatabase } from "@warden/auth-core/testing";
 import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
 import { bootstrap, type Running } from "../bootstrap.js";
 import { createLogger } from "../logger.js";
 import { createServer } from "../server.js";
@@ -18,6 +19,8 @@ export interface TestServer {
 export async function startTestServer(
   database: TestDatabase,
   env: Record<string, string> = {},
+  /** The logger the server runs with; by default one at TEST_LOG_LEVEL (silent). */
+  logger: Logger = createLogger(process.env.TEST_LOG_LEVEL ?? "silent"),
 ): Promise<TestServer> {
   const config = parseConfig({
     DATABASE_URL: database.url,
@@ -26,7 +29,7 @@ export async function startTestServer(
     LOG_LEVEL: "silent",
     ...env,
   });
-  const running = await bootstrap(config, createLogger(process.env.TEST_LOG_LEVEL ?? "silent"));
+  const running = await bootstrap(config, logger);
   const app = await createServer(running.deps);
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
   return {
