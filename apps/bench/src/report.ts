@@ -99,7 +99,10 @@ export function markdown(report: Report): string {
       row.errors === undefined
         ? ""
         : `${errorFree(row) ? "✓" : "✗"} ${integer.format(row.errors)} / ${integer.format(row.non2xx ?? 0)}`;
-    const ratio = row.ratio ? `${Math.round(row.ratio.value * 100)} % of ${row.ratio.of}` : "";
+    // One decimal, so that 29.96 % does not read as meeting a 30 % target.
+    const ratio = row.ratio
+      ? `${oneDecimal.format(row.ratio.value * 100)} % of ${row.ratio.of}`
+      : "";
     const target = row.target ? `${row.target.met ? "✓" : "✗"} ${row.target.text}` : "";
     lines.push(
       `| ${name} | ${rps} | ${range} | ${cell(row.p50, oneDecimal.format)} | ` +

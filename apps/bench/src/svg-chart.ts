@@ -34,6 +34,8 @@ const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
 const rate = (n: number) => (n >= 100 ? integer.format(n) : oneDecimal.format(n));
 const percent = (share: number) => `${Math.round(share * 100)} %`;
+/** One decimal, so that 29.96 % does not read as meeting a 30 % target. */
+const exactPercent = (share: number) => `${oneDecimal.format(share * 100)} %`;
 
 function xml(text: string): string {
   return text
@@ -69,7 +71,7 @@ function rateBars(row: Row, reference: boolean): Bar[] {
   const bar: Bar = {
     label: label(row),
     value,
-    text: `${percent(value)} · ${rate(rps)} req/s${errorNote(row)}`,
+    text: `${exactPercent(value)} · ${rate(rps)} req/s${errorNote(row)}`,
     reference,
     ...(row.target ? { goal: row.target.goal, met: row.target.met } : {}),
   };
