@@ -7,8 +7,9 @@ import {
   type WardenConfig,
 } from "@warden/auth-core";
 import type { Logger } from "pino";
+import { createLiveSessions, type LiveSessions } from "./cache/live-sessions.js";
+import { createUserRows, type UserRows } from "./cache/user-rows.js";
 import type { ServerDeps } from "./context.js";
-import { createLiveSessions, type LiveSessions } from "./security/live-sessions.js";
 import { createThrottle } from "./security/throttle.js";
 import { version } from "./version.js";
 
@@ -26,10 +27,12 @@ export async function bootstrap(config: WardenConfig, logger: Logger): Promise<R
   // The live-session set needs the session service, which needs to tell it
   // about the sessions it ends: the late binding breaks that circle.
   let liveSessions: LiveSessions | undefined;
+  let userRows: UserRows | undefined;
   const warden = await createWarden({
     config,
     database,
     onSessionsRevoked: (ids) => liveSessions?.ended(ids),
+    onUsersChanged: (ids) => userRows?.changed(ids),
   });
   logKeyRingNotices(logger, warden.keyRing.notices);
   liveSessions = await createLiveSessions({
@@ -38,6 +41,7 @@ export async function bootstrap(config: WardenConfig, logger: Logger): Promise<R
     redisUrl: config.redisUrl,
     logger,
   });
+  userRows = await createUserRows({ users: warden.users, redisUrl: config.redisUrl, logger });
   // Errors are the insurance limiter's business (memory while Redis is down); they are not logged per request.
   const throttleRedis = config.redisUrl
     ? new (await import("ioredis")).Redis(config.redisUrl, {
@@ -68,13 +72,14 @@ export async function bootstrap(config: WardenConfig, logger: Logger): Promise<R
   cleanup.unref();
 
   const useCases = createUseCases({ ...warden, throttle, liveSessions });
-  const deps: ServerDeps = { warden, useCases, liveSessions, logger, version };
+  const deps: ServerDeps = { warden, useCases, liveSessions, userRows, logger, version };
   return {
     deps,
     async close() {
       clearInterval(keyReload);
       clearInterval(cleanup);
       await liveSessions?.close();
+      await userRows?.close();
       throttleRedis?.disconnect();
       await database.destroy();
     },

@@ -1,7 +1,8 @@
 import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify";
 import type { RequestFacts, UseCases, Warden } from "@warden/auth-core";
 import type { Logger } from "pino";
-import type { LiveSessions } from "./security/live-sessions.js";
+import type { LiveSessions } from "./cache/live-sessions.js";
+import type { UserRows } from "./cache/user-rows.js";
 
 /** What the server is built from; tests build it too, against a real database. */
 export interface ServerDeps {
@@ -9,6 +10,8 @@ export interface ServerDeps {
   /** What users, admins and services do; every transport calls these. */
   readonly useCases: UseCases;
   readonly liveSessions: LiveSessions;
+  /** Users for reads like `users.me`, without a query each; logins always read the database. */
+  readonly userRows: UserRows;
   readonly logger: Logger;
   readonly version: string;
 }

@@ -23,6 +23,8 @@ export interface WardenOptions {
   readonly clock?: Clock;
   /** The common-password list, when the caller already holds one; loaded from the shipped file otherwise. */
   readonly commonPasswords?: ReadonlySet<string>;
+  /** Told of every user this process writes (role, disabled, password). */
+  readonly onUsersChanged?: (userIds: readonly string[]) => void | Promise<void>;
   /** Told of every session ended by this process (logout, revocation, reuse, disabling). */
   readonly onSessionsRevoked?: (sessionIds: readonly string[]) => void | Promise<void>;
 }
@@ -79,6 +81,7 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
     hasher,
     policy: passwordPolicy,
     clock,
+    ...(options.onUsersChanged ? { onChanged: options.onUsersChanged } : {}),
   });
   const sessions = createSessionService({
     db,

@@ -169,6 +169,30 @@ describeEachDatabase("two instances without Redis", (current) => {
     });
     expect(await refusedWithin(b, target.tokens.accessToken, 2000)).toBe(true);
   });
+
+  it("users.me, answered from memory, shows a user's change on every instance within 2 s", async () => {
+    const target = await registerAndLogin(a);
+    const me = async (server: TestServer, token: string) =>
+      (await trpc<{ role: string }>(server, "users.me", { query: true, token })).data?.role;
+    // b remembers the row as it is now.
+    expect(await me(b, target.tokens.accessToken)).toBe("user");
+    await a.running.deps.useCases.setRole(
+      { kind: "system", name: "test" },
+      { id: target.user.id, role: "admin" },
+      {},
+    );
+    const relogin = await trpc<TokenPairBody>(b, "auth.login", {
+      input: { username: target.user.username, password: target.password },
+    });
+    const token = relogin.data?.accessToken as string;
+    const deadline = Date.now() + 2000;
+    let role = await me(b, token);
+    while (role !== "admin" && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      role = await me(b, token);
+    }
+    expect(role).toBe("admin");
+  });
 });
 
 /** Whether `server` refuses the token within `ms`, asking every 50 ms. */

@@ -50,7 +50,7 @@ export const authRouter = router({
       }),
     )
     .query(async ({ ctx }) => {
-      const user = await ctx.deps.warden.users.findById(ctx.auth.userId);
+      const user = await ctx.deps.userRows.findById(ctx.auth.userId);
       if (!user) throw new AuthError("INVALID_TOKEN", { message: "the account no longer exists" });
       return { valid: true as const, user, claims: ctx.auth.claims };
     }),

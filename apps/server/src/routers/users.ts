@@ -6,7 +6,7 @@ import { protectedProcedure, router, scopedProcedure } from "../trpc.js";
 
 export const usersRouter = router({
   me: protectedProcedure.output(userSchema).query(async ({ ctx }) => {
-    const user = await ctx.deps.warden.users.findById(ctx.auth.userId);
+    const user = await ctx.deps.userRows.findById(ctx.auth.userId);
     if (!user) throw new AuthError("INVALID_TOKEN", { message: "the account no longer exists" });
     return user;
   }),
@@ -15,7 +15,7 @@ export const usersRouter = router({
     .input(z.object({ id: idSchema }))
     .output(publicUserSchema)
     .query(async ({ ctx, input }) => {
-      const user = await ctx.deps.warden.users.findById(input.id);
+      const user = await ctx.deps.userRows.findById(input.id);
       if (!user) throw new AuthError("NOT_FOUND", { message: "no such user" });
       return toPublicUser(user);
     }),

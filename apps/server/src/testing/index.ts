@@ -1,6 +1,6 @@
 // Test tooling for packages that run Warden in their own tests (the client, examples) and for the benchmark.
 
-export { createLiveSessions } from "../security/live-sessions.js";
+export { createLiveSessions } from "../cache/live-sessions.js";
 export { type NodeRun, runCommand, runNode } from "./run-node.js";
 export {
   freePort,

@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import * as initial from "./migrations/2026-11-24-001-initial.js";
 import * as sessionsRevokedAtIndex from "./migrations/2026-11-29-001-sessions-revoked-at-index.js";
+import * as usersUpdatedAtIndex from "./migrations/2026-11-29-002-users-updated-at-index.js";
 import type { Database } from "./schema.js";
 
 // Listed here rather than read from a folder at run time, so the migrations
@@ -8,6 +9,7 @@ import type { Database } from "./schema.js";
 const migrations: Record<string, Migration> = {
   "2026-11-24-001-initial": initial,
   "2026-11-29-001-sessions-revoked-at-index": sessionsRevokedAtIndex,
+  "2026-11-29-002-users-updated-at-index": usersUpdatedAtIndex,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

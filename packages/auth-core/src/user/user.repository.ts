@@ -200,3 +200,16 @@ export async function listUsers(
   const rows = await q.orderBy("created_at").orderBy("id").limit(options.limit).execute();
   return rows.map(toAccount);
 }
+
+/** Users written after `since` (by updated_at), for instances that remember user rows. */
+export async function findChangedSince(
+  db: Kysely<Database>,
+  since: string,
+): Promise<{ id: string; updatedAt: string }[]> {
+  const rows = await db
+    .selectFrom("users")
+    .select(["id", "updated_at"])
+    .where("updated_at", ">", since)
+    .execute();
+  return rows.map((row) => ({ id: row.id, updatedAt: row.updated_at }));
+}

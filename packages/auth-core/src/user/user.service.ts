@@ -30,6 +30,8 @@ export interface UserServiceOptions {
   readonly hasher: PasswordHasher;
   readonly policy: PasswordPolicy;
   readonly clock: Clock;
+  /** Told of every user this process writes, so that remembered copies are dropped. */
+  readonly onChanged?: (userIds: readonly string[]) => void | Promise<void>;
 }
 
 export interface UserService {
@@ -63,11 +65,17 @@ export interface UserService {
   setRole(userId: string, role: Role): Promise<User & { changed: boolean }>;
   /** Throws NOT_FOUND, or LAST_ADMIN when it would leave no active admin. */
   setDisabled(userId: string, disabled: boolean): Promise<User>;
+  /** Users written after `since`, for caches of user rows in other processes. */
+  changedSince(since: Date): Promise<{ id: string; updatedAt: string }[]>;
 }
 
 export function createUserService(options: UserServiceOptions): UserService {
   const { db, hasher, policy, clock } = options;
   const lockRows = options.dialect !== "sqlite";
+  // Awaited, so that when the caller hears "done", every instance has been told.
+  const changed = async (userId: string) => {
+    await options.onChanged?.([userId]);
+  };
 
   function policyIssues(
     password: string,
@@ -99,6 +107,10 @@ export function createUserService(options: UserServiceOptions): UserService {
   }
 
   return {
+    async changedSince(since) {
+      return users.findChangedSince(db, since.toISOString());
+    },
+
     async register(input) {
       const parsed = registrationSchema.safeParse(input);
       if (!parsed.success) {
@@ -176,6 +188,7 @@ export function createUserService(options: UserServiceOptions): UserService {
       );
       if (issues.length > 0) throw invalidInput(issues);
       await users.updatePasswordHash(db, userId, await hasher.hash(newPassword), clock.nowIso());
+      await changed(userId);
     },
 
     async findActiveById(id) {
@@ -195,11 +208,13 @@ export function createUserService(options: UserServiceOptions): UserService {
 
     async setRole(userId, role) {
       const previous = await changeKeepingAnAdmin(userId, { role });
+      await changed(userId);
       return { ...toUser(await requireAccount(userId)), changed: previous.role !== role };
     },
 
     async setDisabled(userId, disabled) {
       await changeKeepingAnAdmin(userId, { disabled });
+      await changed(userId);
       return toUser(await requireAccount(userId));
     },
   };

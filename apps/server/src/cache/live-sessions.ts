@@ -1,7 +1,6 @@
 import type { LiveSessions as LiveSessionsPort, SessionService } from "@warden/auth-core";
 import type { Logger } from "pino";
-
-const CHANNEL = "warden:sessions:revoked";
+import { createChangeFeed } from "./change-feed.js";
 
 /**
  * Which sessions are live, known without a database read per request.
@@ -13,12 +12,8 @@ const CHANNEL = "warden:sessions:revoked";
  * expiry, if sooner), an ended or unknown one for the access-token lifetime.
  * A session it has not seen costs one database read, shared by concurrent
  * requests, then is remembered either way; the memory is bounded, and
- * forgetting only costs another read.
- *
- * Ended sessions reach every process three ways: at once for those this
- * process ended; at once through Redis publish/subscribe when configured;
- * and, whatever happens to Redis or a message, by asking the database each
- * second for sessions ended since the last look.
+ * forgetting only costs another read. Ended sessions reach every process
+ * through the change feed (at once, or within a second by polling).
  */
 export interface LiveSessions extends LiveSessionsPort {
   /** Records sessions this process ended, and tells the other instances; never rejects. */
@@ -44,11 +39,8 @@ interface Known {
   readonly until: number;
 }
 
-/** How far back each poll looks again, for revocations committed late or written by a skewed clock. */
-const POLL_OVERLAP_MS = 5_000;
-
 export async function createLiveSessions(options: LiveSessionsOptions): Promise<LiveSessions> {
-  const { sessions, logger } = options;
+  const { sessions } = options;
   const retentionMs = (options.retentionSeconds + 60) * 1000;
   const maxEntries = options.maxEntries ?? 100_000;
   const known = new Map<string, Known>();
@@ -89,26 +81,15 @@ export async function createLiveSessions(options: LiveSessionsOptions): Promise<
     return read;
   };
 
-  // Sessions ended by other processes (another instance, `warden-server`), read from the database.
-  let watermark = Date.now();
-  let pollFailing = false;
-  const poll = async () => {
-    try {
-      const ended = await sessions.revokedSince(new Date(watermark - POLL_OVERLAP_MS));
-      forget(ended.map((row) => row.id));
-      for (const row of ended) watermark = Math.max(watermark, Date.parse(row.revokedAt));
-      if (pollFailing) logger.info("live sessions: the database answers again");
-      pollFailing = false;
-    } catch (error) {
-      if (!pollFailing) logger.warn({ err: error }, "live sessions: polling the database failed");
-      pollFailing = true;
-    }
-  };
-  let polling: Promise<void> = Promise.resolve();
-  const poller = setInterval(() => {
-    polling = polling.then(poll);
-  }, options.pollIntervalMs ?? 1000);
-  poller.unref();
+  const feed = await createChangeFeed({
+    topic: "sessions",
+    redisUrl: options.redisUrl,
+    logger: options.logger,
+    ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    readChangedSince: async (since) =>
+      (await sessions.revokedSince(since)).map((row) => ({ id: row.id, at: row.revokedAt })),
+    onChanged: forget,
+  });
 
   const prune = setInterval(() => {
     const now = Date.now();
@@ -116,70 +97,16 @@ export async function createLiveSessions(options: LiveSessionsOptions): Promise<
   }, 60_000);
   prune.unref();
 
-  const base = {
-    isLive(sessionId: string, userId: string, tokenExpiresAt: number) {
+  return {
+    isLive(sessionId, userId, tokenExpiresAt) {
       const entry = known.get(sessionId);
       if (entry && entry.until > Date.now()) return entry.userId === userId;
       return load(sessionId, tokenExpiresAt).then((loaded) => loaded.userId === userId);
     },
+    ended: (ids) => feed.publish(ids),
     async close() {
-      clearInterval(poller);
       clearInterval(prune);
-      await polling;
-    },
-  };
-
-  if (!options.redisUrl) {
-    return { ...base, ended: async (ids) => forget(ids) };
-  }
-
-  const redisOptions = {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-  } as const;
-  // Loaded only when Redis is configured.
-  const { Redis } = await import("ioredis");
-  const publisher = new Redis(options.redisUrl, redisOptions);
-  const subscriber = new Redis(options.redisUrl, { ...redisOptions, enableOfflineQueue: true });
-  let subscribed = false;
-  for (const client of [publisher, subscriber])
-    client.on("error", (error) => logger.debug({ err: error }, "redis error"));
-
-  subscriber.on("message", (_channel, message: string) =>
-    forget(message.split(",").filter(Boolean)),
-  );
-  subscriber.on("ready", () => {
-    subscriber
-      .subscribe(CHANNEL)
-      .then(() => {
-        subscribed = true;
-        logger.info("live sessions: following other instances through redis");
-      })
-      .catch((error: unknown) => logger.warn({ err: error }, "live sessions: subscribe failed"));
-  });
-  subscriber.on("close", () => {
-    if (subscribed)
-      logger.warn("live sessions: redis lost; other instances' logouts arrive by polling");
-    subscribed = false;
-  });
-  await Promise.allSettled([publisher.connect(), subscriber.connect()]);
-
-  return {
-    ...base,
-    async ended(ids) {
-      forget(ids);
-      await publisher.publish(CHANNEL, ids.join(",")).catch((error: unknown) => {
-        logger.warn(
-          { err: error },
-          "live sessions: could not tell other instances; they learn it by polling",
-        );
-      });
-    },
-    async close() {
-      await base.close();
-      subscriber.disconnect();
-      publisher.disconnect();
+      await feed.close();
     },
   };
 }
