@@ -10,6 +10,7 @@ import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   postForm,
+  registerAdmin,
   registerAndLogin,
   startTestServer,
   type TestServer,
@@ -363,10 +364,7 @@ describeEachDatabase("hardening", (current) => {
     let clientId: string;
     let clientSecret: string;
     beforeAll(async () => {
-      const first = await registerAndLogin(server);
-      await server.running.deps.warden.users.setRole(first.user.id, "admin");
-      const admin = (await login(first.user.username, first.password, fromNewAddress())).data
-        ?.accessToken as string;
+      const admin = (await registerAdmin(server, fromNewAddress())).accessToken;
       const created = await trpc<{ clientId: string; clientSecret: string }>(
         server,
         "admin.clients.create",

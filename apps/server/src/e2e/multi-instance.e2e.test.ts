@@ -7,6 +7,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTcpProxy, type TcpProxy } from "../testing/tcp-proxy.js";
 import {
+  registerAdmin,
   registerAndLogin,
   startTestServer,
   type TestServer,
@@ -60,20 +61,9 @@ describe.skipIf(!available)(
     });
 
     it("a demoted admin's old token is refused on the other instance at once", async () => {
-      const boss = await registerAndLogin(a);
-      await a.running.deps.warden.users.setRole(boss.user.id, "admin");
-      const bossToken = (
-        await trpc<TokenPairBody>(a, "auth.login", {
-          input: { username: boss.user.username, password: boss.password },
-        })
-      ).data?.accessToken as string;
-      const target = await registerAndLogin(a);
-      await a.running.deps.warden.users.setRole(target.user.id, "admin");
-      const targetToken = (
-        await trpc<TokenPairBody>(a, "auth.login", {
-          input: { username: target.user.username, password: target.password },
-        })
-      ).data?.accessToken as string;
+      const bossToken = (await registerAdmin(a)).accessToken;
+      const target = await registerAdmin(a);
+      const targetToken = target.accessToken;
       expect((await trpc(b, "admin.users.list", { query: true, token: targetToken })).status).toBe(
         200,
       );
@@ -152,13 +142,7 @@ describeEachDatabase("two instances without Redis", (current) => {
   });
 
   it("a role change ends the user's sessions on every instance within 2 s", async () => {
-    const boss = await registerAndLogin(a);
-    await a.running.deps.warden.users.setRole(boss.user.id, "admin");
-    const bossToken = (
-      await trpc<TokenPairBody>(a, "auth.login", {
-        input: { username: boss.user.username, password: boss.password },
-      })
-    ).data?.accessToken as string;
+    const bossToken = (await registerAdmin(a)).accessToken;
     const target = await registerAndLogin(a);
     expect(
       (await trpc(b, "users.me", { query: true, token: target.tokens.accessToken })).status,

@@ -3,6 +3,7 @@ import { describeEachDatabase } from "@warden/auth-core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   postForm,
+  registerAdmin,
   registerAndLogin,
   startTestServer,
   type TestServer,
@@ -125,12 +126,7 @@ describeEachDatabase("tRPC and OAuth agree", (current) => {
     let admin: string;
     let clientId: string;
     beforeAll(async () => {
-      const first = await registerAndLogin(server);
-      await server.running.deps.warden.users.setRole(first.user.id, "admin");
-      const relogin = await trpc<{ accessToken: string }>(server, "auth.login", {
-        input: { username: first.user.username, password: first.password },
-      });
-      admin = relogin.data?.accessToken as string;
+      admin = (await registerAdmin(server)).accessToken;
       const created = await trpc<{ clientId: string }>(server, "admin.clients.create", {
         token: admin,
         input: { name: "billing", scopes: ["users:read"] },

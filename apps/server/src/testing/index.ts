@@ -12,6 +12,7 @@ export {
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 export {
   postForm,
+  registerAdmin,
   registerAndLogin,
   startTestServer,
   TEST_ISSUER,

@@ -146,3 +146,22 @@ export async function registerAndLogin(
   if (!login.data) throw new Error(`login failed: ${login.raw}`);
   return { user: registered.data, tokens: login.data, password };
 }
+
+/**
+ * Registers a fresh user, makes them an admin (as `warden-server promote`
+ * would, without ending sessions), and logs in again for a token with the
+ * admin role. `headers` go with the login (an X-Forwarded-For, say).
+ */
+export async function registerAdmin(
+  server: TestServer,
+  headers: Record<string, string> = {},
+): Promise<{ user: { id: string; username: string }; password: string; accessToken: string }> {
+  const { user, password } = await registerAndLogin(server);
+  await server.running.deps.warden.users.setRole(user.id, "admin");
+  const login = await trpc<TokenPairBody>(server, "auth.login", {
+    input: { username: user.username, password },
+    headers,
+  });
+  if (!login.data) throw new Error(`admin login failed: ${login.raw}`);
+  return { user, password, accessToken: login.data.accessToken };
+}
