@@ -1,6 +1,11 @@
 import cors from "@fastify/cors";
 import formbody from "@fastify/formbody";
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from "fastify";
 import type { ServerDeps } from "./context.js";
 import {
   DATABASE_UNAVAILABLE_MESSAGE,
@@ -32,7 +37,7 @@ export async function createServer(
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Fastify's own two lines per request halve the host's throughput: the
     // onResponse hook below writes one line instead.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     requestIdHeader: "x-request-id",
     // A batch's procedure names travel in the path: ten of them must fit (Fastify's default is 100).
