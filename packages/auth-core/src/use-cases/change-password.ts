@@ -22,10 +22,15 @@ export async function changePassword(
   try {
     await deps.users.changePassword(userId, input);
   } catch (error) {
-    const wrongPassword =
-      error instanceof AuthError && error.issues.some((issue) => issue.field === "currentPassword");
-    // A refused new password comes after the current one was checked and found right.
-    await (wrongPassword ? attempt.failed() : attempt.succeeded());
+    if (!(error instanceof AuthError && error.code === "INVALID_INPUT")) {
+      // No answer about the password: the server was busy, or the database away.
+      await attempt.released();
+    } else if (error.issues.some((issue) => issue.field === "currentPassword")) {
+      await attempt.failed();
+    } else {
+      // A refused new password comes after the current one was checked and found right.
+      await attempt.succeeded();
+    }
     throw error;
   }
   await attempt.succeeded();
