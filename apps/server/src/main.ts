@@ -11,6 +11,7 @@ import {
 import { Command } from "commander";
 import { bootstrap } from "./bootstrap.js";
 import { promoteUser, rotateSigningKey } from "./cli/admin-commands.js";
+import { type ImportUsersOptions, importUsers } from "./cli/import-users.js";
 import { createLogger } from "./logger.js";
 import { createServer } from "./server.js";
 
@@ -37,6 +38,8 @@ async function serve(): Promise<void> {
   const logger = createLogger(config.logLevel, {
     pretty: !config.production && process.stdout.isTTY === true,
   });
+  // FastAPI-style variables read in place of Warden's: one warning each, naming both.
+  for (const notice of config.notices) logger.warn(notice);
   const running = await bootstrap(config, logger);
   const app = await createServer(running.deps);
   await app.listen({ host: config.host, port: config.port });
@@ -117,6 +120,40 @@ program
   .action(async () => {
     const kid = await withDatabase((database, config) => rotateSigningKey(database, config));
     process.stdout.write(`new signing key ${kid}; running servers use it within a minute\n`);
+  });
+
+program
+  .command("import-users")
+  .description(
+    "import the users of an older (FastAPI-style) service from its users table, bcrypt hashes unchanged; a second run adds nothing",
+  )
+  .requiredOption("--from <url>", "the old service's database URL (file:, postgres://, mysql://)")
+  .option("--table <name>", "the old table", "users")
+  .option("--username-column <column>", "default: username")
+  .option("--email-column <column>", "default: email")
+  .option("--password-column <column>", "default: hashed_password, password or password_hash")
+  .option("--name-column <column>", "default: name or full_name")
+  .option(
+    "--email-domain <domain>",
+    "required when the old table has no email column (Warden requires one): users get <username>@<domain>",
+  )
+  .option("--batch-size <n>", "users written per transaction", "500")
+  .addHelpText(
+    "after",
+    "\nUsernames Warden refuses (spaces, @, under 3 or over 32 characters) are made valid\n" +
+      '("_" for invalid characters, padded or cut, a number added on a clash); each change is\n' +
+      "reported. Users whose username or email Warden already has are skipped, as are hashes\n" +
+      "other than bcrypt ($2a$, $2b$, $2y$). Progress on stderr, the report on stdout.",
+  )
+  .action(async (options: ImportUsersOptions) => {
+    await withDatabase((database) =>
+      importUsers(
+        database,
+        options,
+        (line) => process.stdout.write(`${line}\n`),
+        (line) => process.stderr.write(`${line}\n`),
+      ),
+    );
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

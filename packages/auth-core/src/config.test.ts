@@ -82,3 +82,115 @@ describe("config", () => {
     ).toBe(true);
   });
 });
+
+describe("config from a FastAPI service's .env", () => {
+  const strong = "Vq8kP1zR4mN7tY2wB5xC9dF3gH6jL0sA";
+
+  it("reads SECRET_KEY with ALGORITHM=HS256 as the HS256 secret, with a notice for each", () => {
+    const config = parseConfig({ SECRET_KEY: strong, ALGORITHM: "HS256" });
+    expect(config.jwt).toMatchObject({ algorithm: "HS256", secret: strong });
+    expect(config.notices).toEqual([
+      "ALGORITHM is read as JWT_ALGORITHM (a FastAPI-style variable): rename it to JWT_ALGORITHM",
+      "SECRET_KEY is read as JWT_SECRET (a FastAPI-style variable): rename it to JWT_SECRET",
+    ]);
+    expect(Object.isFrozen(config.notices)).toBe(true);
+  });
+
+  it("ignores SECRET_KEY without ALGORITHM=HS256", () => {
+    const config = parseConfig({ SECRET_KEY: strong });
+    expect(config.jwt).toMatchObject({ algorithm: "EdDSA", secret: undefined });
+    expect(config.notices).toEqual([]);
+  });
+
+  it("reads ACCESS_TOKEN_EXPIRE_MINUTES as the access-token TTL in minutes", () => {
+    const config = parseConfig({ ACCESS_TOKEN_EXPIRE_MINUTES: "60" });
+    expect(config.accessTokenTtlSeconds).toBe(3600);
+    expect(config.notices).toEqual([
+      "ACCESS_TOKEN_EXPIRE_MINUTES is read as ACCESS_TOKEN_TTL (a FastAPI-style variable): rename it to ACCESS_TOKEN_TTL",
+    ]);
+    expect(() => parseConfig({ ACCESS_TOKEN_EXPIRE_MINUTES: "soon" })).toThrow(
+      /ACCESS_TOKEN_EXPIRE_MINUTES must be a whole number of minutes/,
+    );
+  });
+
+  it("builds DATABASE_URL from the MYSQL_* variables, the password URL-encoded", () => {
+    const config = parseConfig({
+      MYSQL_HOST: "db",
+      MYSQL_PORT: "3307",
+      MYSQL_USER: "app",
+      MYSQL_PASSWORD: "p@ss:w/rd#1",
+      MYSQL_DATABASE: "app",
+    });
+    expect(config.databaseUrl).toBe("mysql://app:p%40ss%3Aw%2Frd%231@db:3307/app");
+    expect(new URL(config.databaseUrl).password).toBe("p%40ss%3Aw%2Frd%231");
+    expect(config.notices).toEqual([
+      "MYSQL_HOST/MYSQL_PORT/MYSQL_USER/MYSQL_PASSWORD/MYSQL_DATABASE is read as DATABASE_URL (a FastAPI-style variable): rename it to DATABASE_URL",
+    ]);
+  });
+
+  it("builds DATABASE_URL from the POSTGRES_* variables, POSTGRES_SERVER as the host", () => {
+    expect(
+      parseConfig({
+        POSTGRES_SERVER: "localhost",
+        POSTGRES_USER: "postgres",
+        POSTGRES_PASSWORD: "s3cr et",
+        POSTGRES_DB: "app",
+      }).databaseUrl,
+    ).toBe("postgres://postgres:s3cr%20et@localhost/app");
+    const config = parseConfig({
+      POSTGRES_HOST: "pg",
+      POSTGRES_PORT: "5433",
+      POSTGRES_USER: "u",
+      POSTGRES_DB: "app",
+    });
+    expect(config.databaseUrl).toBe("postgres://u@pg:5433/app");
+    expect(config.notices).toEqual([
+      "POSTGRES_HOST/POSTGRES_PORT/POSTGRES_USER/POSTGRES_DB is read as DATABASE_URL (a FastAPI-style variable): rename it to DATABASE_URL",
+    ]);
+    expect(() => parseConfig({ POSTGRES_HOST: "pg" })).toThrow(
+      /POSTGRES_DB is required to build DATABASE_URL from POSTGRES_HOST/,
+    );
+    expect(() =>
+      parseConfig({ POSTGRES_HOST: "pg", POSTGRES_DB: "a", MYSQL_HOST: "m", MYSQL_DATABASE: "b" }),
+    ).toThrow(/both MYSQL_HOST and POSTGRES_HOST are set/);
+  });
+
+  it("Warden's own variables win, and then no notice is given", () => {
+    const other = "Zr9Lq2Wm5Xn8Bp3Vc6Kd1Fg4Hj7Ts0Ya";
+    const config = parseConfig({
+      JWT_ALGORITHM: "HS256",
+      JWT_SECRET: other,
+      ALGORITHM: "HS256",
+      SECRET_KEY: strong,
+      ACCESS_TOKEN_TTL: "5m",
+      ACCESS_TOKEN_EXPIRE_MINUTES: "60",
+      DATABASE_URL: "file:./x.db",
+      POSTGRES_SERVER: "localhost",
+      POSTGRES_DB: "app",
+    });
+    expect(config.jwt.secret).toBe(other);
+    expect(config.accessTokenTtlSeconds).toBe(300);
+    expect(config.databaseUrl).toBe("file:./x.db");
+    expect(config.notices).toEqual([]);
+    // JWT_ALGORITHM set to something else: ALGORITHM=HS256 does not choose HS256, nor read SECRET_KEY as a secret for it.
+    expect(
+      parseConfig({ JWT_ALGORITHM: "EdDSA", ALGORITHM: "HS256", SECRET_KEY: strong }).jwt.algorithm,
+    ).toBe("EdDSA");
+  });
+
+  it("applies the production rules to a mapped SECRET_KEY, naming it", () => {
+    expect(() =>
+      parseConfig({ NODE_ENV: "production", ALGORITHM: "HS256", SECRET_KEY: "changethis" }),
+    ).toThrow(/SECRET_KEY \(as JWT_SECRET\) must be at least 32 bytes/);
+    expect(() =>
+      parseConfig({
+        NODE_ENV: "production",
+        ALGORITHM: "HS256",
+        SECRET_KEY: "changethis-changethis-changethis-changethis",
+      }),
+    ).toThrow(/SECRET_KEY \(as JWT_SECRET\) looks like a placeholder/);
+    expect(
+      parseConfig({ NODE_ENV: "production", ALGORITHM: "HS256", SECRET_KEY: strong }).jwt.secret,
+    ).toBe(strong);
+  });
+});

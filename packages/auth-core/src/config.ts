@@ -166,6 +166,135 @@ export interface WardenConfig {
   readonly logLevel: string;
   /** Browser origins allowed by CORS; empty means none. */
   readonly corsOrigins: readonly string[];
+  /**
+   * One warning per FastAPI-style variable read in place of Warden's own
+   * (SECRET_KEY for JWT_SECRET, say), naming both; the server logs each once at start.
+   */
+  readonly notices: readonly string[];
+}
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+const present = (env: Environment, name: string): string | undefined => {
+  const value = env[name];
+  return value === undefined || value === "" ? undefined : value;
+};
+
+/**
+ * The variables of a FastAPI service's `.env` (full-stack-fastapi-template and
+ * the like), read when Warden's own are unset: returns the environment with
+ * Warden's names filled in, what each mapping read, and the problems found.
+ */
+function mapLegacyVariables(env: Environment): {
+  env: Record<string, string | undefined>;
+  notices: string[];
+  /** Warden's variable → the old variable its value came from. */
+  sources: Record<string, string>;
+  problems: string[];
+} {
+  const mapped: Record<string, string | undefined> = { ...env };
+  const notices: string[] = [];
+  const sources: Record<string, string> = {};
+  const problems: string[] = [];
+  const use = (warden: string, old: string, value: string) => {
+    mapped[warden] = value;
+    sources[warden] = old;
+    notices.push(`${old} is read as ${warden} (a FastAPI-style variable): rename it to ${warden}`);
+  };
+
+  const algorithm = present(env, "ALGORITHM");
+  if (present(env, "JWT_ALGORITHM") === undefined && algorithm === "HS256") {
+    use("JWT_ALGORITHM", "ALGORITHM", "HS256");
+  }
+  const secretKey = present(env, "SECRET_KEY");
+  if (
+    present(env, "JWT_SECRET") === undefined &&
+    secretKey !== undefined &&
+    algorithm === "HS256"
+  ) {
+    use("JWT_SECRET", "SECRET_KEY", secretKey);
+  }
+  const expireMinutes = present(env, "ACCESS_TOKEN_EXPIRE_MINUTES");
+  if (present(env, "ACCESS_TOKEN_TTL") === undefined && expireMinutes !== undefined) {
+    if (/^\d+$/.test(expireMinutes.trim()) && Number(expireMinutes) > 0) {
+      use("ACCESS_TOKEN_TTL", "ACCESS_TOKEN_EXPIRE_MINUTES", `${Number(expireMinutes)}m`);
+    } else {
+      problems.push("ACCESS_TOKEN_EXPIRE_MINUTES must be a whole number of minutes above 0");
+    }
+  }
+
+  if (present(env, "DATABASE_URL") === undefined) {
+    const mysqlHost = present(env, "MYSQL_HOST");
+    const postgresHostName =
+      present(env, "POSTGRES_HOST") !== undefined ? "POSTGRES_HOST" : "POSTGRES_SERVER";
+    const postgresHost = present(env, postgresHostName);
+    if (mysqlHost !== undefined && postgresHost !== undefined) {
+      problems.push(
+        `both MYSQL_HOST and ${postgresHostName} are set: set DATABASE_URL to choose the database`,
+      );
+    } else if (mysqlHost !== undefined) {
+      const url = legacyDatabaseUrl(env, problems, {
+        scheme: "mysql",
+        host: ["MYSQL_HOST", mysqlHost],
+        port: "MYSQL_PORT",
+        user: "MYSQL_USER",
+        password: "MYSQL_PASSWORD",
+        database: "MYSQL_DATABASE",
+      });
+      if (url) use("DATABASE_URL", url.from, url.url);
+    } else if (postgresHost !== undefined) {
+      const url = legacyDatabaseUrl(env, problems, {
+        scheme: "postgres",
+        host: [postgresHostName, postgresHost],
+        port: "POSTGRES_PORT",
+        user: "POSTGRES_USER",
+        password: "POSTGRES_PASSWORD",
+        database: "POSTGRES_DB",
+      });
+      if (url) use("DATABASE_URL", url.from, url.url);
+    }
+  }
+  return { env: mapped, notices, sources, problems };
+}
+
+/** `<scheme>://user:password@host:port/database` from the FastAPI variables; the password URL-encoded. */
+function legacyDatabaseUrl(
+  env: Environment,
+  problems: string[],
+  names: {
+    scheme: string;
+    host: [string, string];
+    port: string;
+    user: string;
+    password: string;
+    database: string;
+  },
+): { url: string; from: string } | null {
+  const [hostName, host] = names.host;
+  const port = present(env, names.port);
+  const user = present(env, names.user);
+  const password = present(env, names.password);
+  const database = present(env, names.database);
+  if (database === undefined) {
+    problems.push(`${names.database} is required to build DATABASE_URL from ${hostName}`);
+    return null;
+  }
+  if (port !== undefined && !/^\d{1,5}$/.test(port.trim())) {
+    problems.push(`${names.port} must be a port number`);
+    return null;
+  }
+  const credentials =
+    user === undefined
+      ? ""
+      : `${encodeURIComponent(user)}${password === undefined ? "" : `:${encodeURIComponent(password)}`}@`;
+  const bracketed = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  const used = [hostName, names.port, names.user, names.password, names.database].filter(
+    (name) => present(env, name) !== undefined,
+  );
+  return {
+    url: `${names.scheme}://${credentials}${bracketed}${port === undefined ? "" : `:${port.trim()}`}/${encodeURIComponent(database)}`,
+    from: used.join("/"),
+  };
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -187,10 +316,19 @@ export function weakSecretReason(secret: string): string | null {
  * message names each bad variable and its rule, so the server can refuse to
  * start with one readable line.
  */
-export function parseConfig(env: Readonly<Record<string, string | undefined>>): WardenConfig {
-  const parsed = environmentSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
+export function parseConfig(env: Environment): WardenConfig {
+  const legacy = mapLegacyVariables(env);
+  // A mapped value's problem names the variable it was read from: "SECRET_KEY (as JWT_SECRET) …".
+  const named = (variable: string) =>
+    legacy.sources[variable] ? `${legacy.sources[variable]} (as ${variable})` : variable;
+  const parsed = environmentSchema.safeParse(legacy.env);
+  if (!parsed.success || legacy.problems.length > 0) {
+    const problems = [
+      ...legacy.problems,
+      ...(parsed.error?.issues ?? []).map(
+        (issue) => `${named(issue.path.join("."))} ${issue.message}`,
+      ),
+    ];
     throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
   }
   const e = parsed.data;
@@ -207,7 +345,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
           : production
             ? weakSecretReason(e.JWT_SECRET)
             : null;
-      if (weak) problems.push(`JWT_SECRET ${weak}`);
+      if (weak) problems.push(`${named("JWT_SECRET")} ${weak}`);
     }
   } else if (
     production &&
@@ -259,5 +397,6 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
         .map((origin) => origin.trim())
         .filter(Boolean),
     ),
+    notices: Object.freeze([...legacy.notices]),
   });
 }

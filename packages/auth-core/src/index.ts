@@ -33,6 +33,14 @@ export {
   type FieldIssue,
   invalidInput,
 } from "./errors.js";
+export {
+  detectLegacyColumns,
+  importLegacyUsers,
+  type LegacyColumns,
+  LegacyImportError,
+  type LegacyImportOptions,
+  type LegacyImportReport,
+} from "./import/legacy-users.js";
 export { unstorableTextIssues, unstorableTextReason } from "./input/unstorable-text.js";
 export type { Page } from "./pagination.js";
 export { createPasswordHasher, type PasswordHasher } from "./password/password-hasher.js";
