@@ -37,9 +37,11 @@ export {
   detectLegacyColumns,
   importLegacyUsers,
   type LegacyColumns,
+  type LegacyDatabase,
   LegacyImportError,
   type LegacyImportOptions,
   type LegacyImportReport,
+  openLegacyDatabase,
 } from "./import/legacy-users.js";
 export { unstorableTextIssues, unstorableTextReason } from "./input/unstorable-text.js";
 export type { Page } from "./pagination.js";

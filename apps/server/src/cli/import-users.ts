@@ -1,7 +1,7 @@
 import {
-  createDatabase,
   importLegacyUsers,
   type LegacyImportReport,
+  openLegacyDatabase,
   type WardenDatabase,
 } from "@warden/auth-core";
 
@@ -27,7 +27,7 @@ export async function importUsers(
   progress: (line: string) => void,
 ): Promise<LegacyImportReport> {
   const batchSize = options.batchSize === undefined ? undefined : Number(options.batchSize);
-  const source = createDatabase(options.from);
+  const source = await openLegacyDatabase(options.from);
   try {
     const report = await importLegacyUsers(source.db, database.db, {
       table: options.table,

@@ -1,4 +1,6 @@
-import { type Kysely, sql } from "kysely";
+import { existsSync } from "node:fs";
+import { Kysely, SqliteDialect, sql } from "kysely";
+import { createDatabase, dialectOf } from "../db/database.js";
 import type { Database } from "../db/schema.js";
 import { newId } from "../ids.js";
 import { unstorableTextReason } from "../input/unstorable-text.js";
@@ -25,6 +27,33 @@ export interface LegacyImportOptions {
   /** After each batch: how many rows are done, of how many. */
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
   readonly now?: (() => string) | undefined;
+}
+
+/** The old service's database, to read from: a URL as DATABASE_URL takes. */
+export interface LegacyDatabase {
+  readonly db: Kysely<unknown>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * Opens the old database. A SQLite file is opened read-only, and must exist:
+ * the import neither creates a file nor switches the old one to WAL.
+ */
+export async function openLegacyDatabase(url: string): Promise<LegacyDatabase> {
+  if (dialectOf(url) === "sqlite") {
+    const location = url.slice("file:".length);
+    if (location === "" || location === ":memory:" || !existsSync(location))
+      throw new LegacyImportError(`no SQLite file at "${location}"`);
+    const { default: SQLite } = await import("better-sqlite3");
+    const db = new Kysely<unknown>({
+      dialect: new SqliteDialect({
+        database: new SQLite(location, { readonly: true, fileMustExist: true }),
+      }),
+    });
+    return { db, destroy: () => db.destroy() };
+  }
+  const database = createDatabase(url, { poolSize: 2 });
+  return { db: database.db as Kysely<unknown>, destroy: () => database.destroy() };
 }
 
 /** The old table's columns the import reads. */
