@@ -19,6 +19,8 @@ import { registerDiscovery } from "./oauth/discovery.js";
 import { registerIntrospectionEndpoint } from "./oauth/introspection-endpoint.js";
 import { registerRevocationEndpoint } from "./oauth/revocation-endpoint.js";
 import { registerTokenEndpoint } from "./oauth/token-endpoint.js";
+import { registerApiReference } from "./rest/api-reference.js";
+import { registerRestRoutes } from "./rest/rest-routes.js";
 
 export interface ServerOptions {
   /** Browser origins CORS lets in; by default the config's CORS_ORIGINS (none unless set). */
@@ -27,7 +29,10 @@ export interface ServerOptions {
   readonly bodyLimit?: number;
 }
 
-/** Builds the HTTP app: tRPC at /trpc, the OAuth endpoints, discovery and health. It does not listen. */
+/**
+ * Builds the HTTP app: tRPC at /trpc, the same procedures as REST at /api,
+ * /openapi.json and /docs, the OAuth endpoints, discovery and health. It does not listen.
+ */
 export async function createServer(
   deps: ServerDeps,
   options: ServerOptions = {},
@@ -104,6 +109,8 @@ export async function createServer(
   app.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: "not_found" }));
 
   await registerTrpc(app, deps, { maxBodySize: bodyLimit });
+  await registerRestRoutes(app, deps);
+  await registerApiReference(app, deps);
   await app.register(async (oauth) => {
     await oauth.register(formbody, { bodyLimit });
     registerTokenEndpoint(oauth, deps);

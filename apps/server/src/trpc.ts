@@ -1,16 +1,23 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { AccessTokenSubject, AuthenticatedUser } from "@warden/auth-core";
 import { invalidInput, unstorableTextIssues } from "@warden/auth-core";
+import type { OpenApiMeta } from "trpc-to-openapi";
 import type { Context } from "./context.js";
 import { formatError } from "./errors/error-shape.js";
 import { toTRPCError } from "./errors/to-trpc-error.js";
 import { authenticateRequest } from "./security/authenticate-request.js";
 
-/** What a procedure declares about itself, read by the HTTP layer. */
-export interface ProcedureMeta {
+/**
+ * What a procedure declares about itself, read by the HTTP layer: its REST
+ * route (`openapi`: method, path, summary, tags; see rest/rest-routes.ts) and
+ * how its answer must be sent.
+ */
+export type ProcedureMeta = OpenApiMeta<{
   /** Its answer carries a token or a secret: never to be cached (RFC 6749 §5.1, RFC 9111). */
   readonly sendsCredentials?: boolean;
-}
+  /** It creates a resource: its REST route answers 201 Created (RFC 9110 §15.3.2). */
+  readonly createsResource?: boolean;
+}>;
 
 const t = initTRPC
   .context<Context>()

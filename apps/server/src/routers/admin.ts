@@ -11,6 +11,14 @@ function adminActor(ctx: { auth: { userId: string } }): AdminActor {
 
 const usersRouter = router({
   list: adminProcedure
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/api/admin/users",
+        tags: ["admin"],
+        summary: "Every account, a page at a time; `query` matches username, email or name",
+      },
+    })
     .input(
       pageInputSchema
         .extend({ query: z.string().max(100, "must be at most 100 characters").optional() })
@@ -26,11 +34,27 @@ const usersRouter = router({
     ),
 
   setRole: adminProcedure
+    .meta({
+      openapi: {
+        method: "PUT",
+        path: "/api/admin/users/{id}/role",
+        tags: ["admin"],
+        summary: "Make a user an admin or a user; their sessions end",
+      },
+    })
     .input(z.object({ id: idSchema, role: z.enum(ROLES) }))
     .output(userSchema)
     .mutation(({ ctx, input }) => ctx.deps.useCases.setRole(adminActor(ctx), input, ctx.request)),
 
   setDisabled: adminProcedure
+    .meta({
+      openapi: {
+        method: "PUT",
+        path: "/api/admin/users/{id}/disabled",
+        tags: ["admin"],
+        summary: "Disable or re-enable an account; disabling ends its sessions",
+      },
+    })
     .input(z.object({ id: idSchema, disabled: z.boolean() }))
     .output(userSchema)
     .mutation(({ ctx, input }) =>
@@ -40,6 +64,14 @@ const usersRouter = router({
 
 const auditRouter = router({
   list: adminProcedure
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/api/admin/audit",
+        tags: ["admin"],
+        summary: "The audit log, newest first, by user or kind",
+      },
+    })
     .input(
       pageInputSchema
         .extend({ userId: idSchema.optional(), kind: z.enum(AUDIT_KINDS).optional() })
@@ -65,7 +97,16 @@ const clientSchema = z.object({
 
 const clientsRouter = router({
   create: adminProcedure
-    .meta({ sendsCredentials: true })
+    .meta({
+      sendsCredentials: true,
+      createsResource: true,
+      openapi: {
+        method: "POST",
+        path: "/api/admin/clients",
+        tags: ["admin"],
+        summary: "Register a service client; its secret is shown this once",
+      },
+    })
     .input(
       z.object({
         name: z.string().max(100, "must be at most 100 characters"),
@@ -91,10 +132,26 @@ const clientsRouter = router({
     }),
 
   list: adminProcedure
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/api/admin/clients",
+        tags: ["admin"],
+        summary: "The service clients",
+      },
+    })
     .output(z.array(clientSchema))
     .query(({ ctx }) => ctx.deps.warden.clients.list()),
 
   revoke: adminProcedure
+    .meta({
+      openapi: {
+        method: "DELETE",
+        path: "/api/admin/clients/{clientId}",
+        tags: ["admin"],
+        summary: "Revoke a service client; its tokens stop working",
+      },
+    })
     .input(z.object({ clientId: z.string().min(1).max(64) }))
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {

@@ -11,12 +11,43 @@ const refreshTokenSchema = z
 
 export const authRouter = router({
   register: publicProcedure
+    .meta({
+      createsResource: true,
+      openapi: {
+        method: "POST",
+        path: "/api/auth/register",
+        errorResponses: {
+          400: "Invalid input",
+          409: "The username or email is taken",
+          429: "Too many registrations from this address",
+          503: "The database is unreachable",
+        },
+        tags: ["auth"],
+        summary: "Create an account",
+        protect: false,
+      },
+    })
     .input(registrationSchema)
     .output(userSchema)
     .mutation(({ ctx, input }) => ctx.deps.useCases.register(input, ctx.request)),
 
   login: publicProcedure
-    .meta({ sendsCredentials: true })
+    .meta({
+      sendsCredentials: true,
+      openapi: {
+        method: "POST",
+        path: "/api/auth/login",
+        errorResponses: {
+          400: "Invalid input",
+          401: "Wrong username or password",
+          429: "Too many failed attempts: the account or address is locked for a while",
+          503: "The database is unreachable, or too many logins are waiting",
+        },
+        tags: ["auth"],
+        summary: "Log in with a username or email and a password: an access and a refresh token",
+        protect: false,
+      },
+    })
     .input(credentialsSchema)
     .output(tokenPairSchema)
     .mutation(
@@ -25,7 +56,21 @@ export const authRouter = router({
     ),
 
   refresh: publicProcedure
-    .meta({ sendsCredentials: true })
+    .meta({
+      sendsCredentials: true,
+      openapi: {
+        method: "POST",
+        path: "/api/auth/refresh",
+        errorResponses: {
+          400: "Invalid input",
+          401: "The refresh token is not valid (used, revoked or expired)",
+          503: "The database is unreachable",
+        },
+        tags: ["auth"],
+        summary: "Trade a refresh token for a new pair (the old refresh token dies)",
+        protect: false,
+      },
+    })
     .input(z.object({ refreshToken: refreshTokenSchema }))
     .output(tokenPairSchema)
     .mutation(
@@ -34,6 +79,14 @@ export const authRouter = router({
     ),
 
   logout: protectedProcedure
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/api/auth/logout",
+        tags: ["auth"],
+        summary: "End the session of the access token (its access token stops working at once)",
+      },
+    })
     .input(z.object({ refreshToken: refreshTokenSchema.optional() }).optional())
     .output(okSchema)
     .mutation(async ({ ctx, input }) => {
@@ -42,6 +95,14 @@ export const authRouter = router({
     }),
 
   verify: protectedProcedure
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/api/auth/verify",
+        tags: ["auth"],
+        summary: "Check an access token: its user and claims",
+      },
+    })
     .output(
       z.object({
         valid: z.literal(true),

@@ -5,10 +5,26 @@ import { protectedProcedure, router } from "../trpc.js";
 
 export const sessionsRouter = router({
   list: protectedProcedure
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/api/sessions",
+        tags: ["sessions"],
+        summary: "The caller's live sessions (devices), the current one marked",
+      },
+    })
     .output(z.array(sessionSchema))
     .query(({ ctx }) => ctx.deps.warden.sessions.list(ctx.auth.userId, ctx.auth.sessionId)),
 
   revoke: protectedProcedure
+    .meta({
+      openapi: {
+        method: "DELETE",
+        path: "/api/sessions/{id}",
+        tags: ["sessions"],
+        summary: "End one of the caller's sessions",
+      },
+    })
     .input(z.object({ id: idSchema }))
     .output(okSchema)
     .mutation(async ({ ctx, input }) => {
@@ -17,6 +33,14 @@ export const sessionsRouter = router({
     }),
 
   revokeAll: protectedProcedure
+    .meta({
+      openapi: {
+        method: "DELETE",
+        path: "/api/sessions",
+        tags: ["sessions"],
+        summary: "End every session of the caller but the current one",
+      },
+    })
     .output(z.object({ revoked: z.number() }))
     .mutation(async ({ ctx }) => ({
       revoked: await ctx.deps.useCases.endOtherSessions(ctx.auth, ctx.request),

@@ -3,6 +3,15 @@ import { publicProcedure, router } from "../trpc.js";
 
 export const systemRouter = router({
   health: publicProcedure
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/api/health",
+        tags: ["system"],
+        summary: "Whether the server and its database answer",
+        protect: false,
+      },
+    })
     .output(
       z.object({
         status: z.enum(["ok", "degraded"]),
@@ -19,6 +28,15 @@ export const systemRouter = router({
     }),
 
   hello: publicProcedure
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/api/hello/{name}",
+        tags: ["system"],
+        summary: "A greeting: the smallest call, to check a client works",
+        protect: false,
+      },
+    })
     .input(
       z.object({
         name: z.string().min(1, "must not be empty").max(100, "must be at most 100 characters"),

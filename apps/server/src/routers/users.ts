@@ -5,13 +5,31 @@ import { okSchema, publicUserSchema, userSchema } from "../schemas/outputs.js";
 import { protectedProcedure, router, scopedProcedure } from "../trpc.js";
 
 export const usersRouter = router({
-  me: protectedProcedure.output(userSchema).query(async ({ ctx }) => {
-    const user = await ctx.deps.userRows.findById(ctx.auth.userId);
-    if (!user) throw new AuthError("INVALID_TOKEN", { message: "the account no longer exists" });
-    return user;
-  }),
+  me: protectedProcedure
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/api/users/me",
+        tags: ["users"],
+        summary: "The account behind the access token",
+      },
+    })
+    .output(userSchema)
+    .query(async ({ ctx }) => {
+      const user = await ctx.deps.userRows.findById(ctx.auth.userId);
+      if (!user) throw new AuthError("INVALID_TOKEN", { message: "the account no longer exists" });
+      return user;
+    }),
 
   byId: scopedProcedure("users:read")
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/api/users/{id}",
+        tags: ["users"],
+        summary: "A user's public profile (a user token, or a service token with users:read)",
+      },
+    })
     .input(z.object({ id: idSchema }))
     .output(publicUserSchema)
     .query(async ({ ctx, input }) => {
@@ -21,6 +39,14 @@ export const usersRouter = router({
     }),
 
   changePassword: protectedProcedure
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/api/users/me/password",
+        tags: ["users"],
+        summary: "Change the password; every other session ends",
+      },
+    })
     .input(z.object({ currentPassword: passwordSchema, newPassword: passwordSchema }))
     .output(okSchema)
     .mutation(async ({ ctx, input }) => {

@@ -1,0 +1,58 @@
+import helmet from "@fastify/helmet";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { FastifyInstance } from "fastify";
+import type { ServerDeps } from "../context.js";
+import { buildOpenApiDocument } from "./openapi-document.js";
+
+/**
+ * `GET /openapi.json`, the OpenAPI 3.1 document, built once at start, and
+ * `GET /docs`, Swagger UI over it: a person authorizes with a username and
+ * password (the OAuth password flow against /oauth/token) and tries every
+ * route. The page is the one HTML Warden serves, so it alone gets helmet's
+ * full set of document headers; its Content-Security-Policy is Swagger UI's
+ * own (hashes of its inline script), with nothing loaded from elsewhere.
+ */
+export async function registerApiReference(app: FastifyInstance, deps: ServerDeps): Promise<void> {
+  const document = buildOpenApiDocument({
+    issuer: deps.warden.config.issuer,
+    version: deps.version,
+  });
+  const body = JSON.stringify(document);
+
+  app.get("/openapi.json", async (_request, reply) =>
+    reply
+      .header("content-type", "application/json; charset=utf-8")
+      .header("cache-control", "public, max-age=300")
+      .send(body),
+  );
+
+  await app.register(async (docs) => {
+    await docs.register(helmet, { contentSecurityPolicy: false });
+    await docs.register(swagger, {
+      mode: "static",
+      specification: { document: document as never },
+    });
+    await docs.register(swaggerUi, {
+      routePrefix: "/docs",
+      uiConfig: {
+        docExpansion: "list",
+        deepLinking: true,
+        persistAuthorization: false,
+        validatorUrl: null,
+        tryItOutEnabled: true,
+      },
+      staticCSP: true,
+      // Swagger UI's policy, minus what Warden does not need: images and fonts
+      // from elsewhere, its online validator, and the upgrade to https, which
+      // a server on http://localhost in development cannot answer.
+      transformStaticCSP: (header: string) =>
+        header
+          .replace(" upgrade-insecure-requests;", "")
+          .replace(" validator.swagger.io", "")
+          .replace("font-src 'self' https: data:", "font-src 'self' data:")
+          .replace("style-src 'self' https:", "style-src 'self'")
+          .replace("frame-ancestors 'self'", "frame-ancestors 'none'"),
+    });
+  });
+}
