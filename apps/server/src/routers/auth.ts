@@ -27,7 +27,18 @@ export const authRouter = router({
         protect: false,
       },
     })
-    .input(registrationSchema)
+    .input(
+      registrationSchema.meta({
+        examples: [
+          {
+            username: "ada",
+            email: "ada@example.com",
+            name: "Ada Lovelace",
+            password: "correct horse battery staple",
+          },
+        ],
+      }),
+    )
     .output(userSchema)
     .mutation(({ ctx, input }) => ctx.deps.useCases.register(input, ctx.request)),
 
@@ -48,7 +59,11 @@ export const authRouter = router({
         protect: false,
       },
     })
-    .input(credentialsSchema)
+    .input(
+      credentialsSchema.meta({
+        examples: [{ username: "ada", password: "correct horse battery staple" }],
+      }),
+    )
     .output(tokenPairSchema)
     .mutation(
       async ({ ctx, input }) =>

@@ -47,7 +47,11 @@ export const postsRouter = router({
       createsResource: true,
       openapi: { method: "POST", path: "/api/posts", tags: ["posts"], summary: "Write a post" },
     })
-    .input(z.object({ title, content, published: z.boolean().optional() }))
+    .input(
+      z
+        .object({ title, content, published: z.boolean().optional() })
+        .meta({ examples: [{ title: "Hello", content: "My first post.", published: true }] }),
+    )
     .output(postSchema)
     .mutation(({ ctx, input }) => ctx.deps.warden.posts.create(ctx.auth.userId, input)),
 

@@ -4,58 +4,128 @@ import { z } from "zod";
 // Output schemas: they document the wire format and strip anything a
 // procedure did not mean to send (a password hash can never slip through).
 
-export const userSchema = z.object({
-  id: z.string(),
-  username: z.string(),
-  email: z.string(),
-  name: z.string(),
-  role: z.enum(ROLES),
-  createdAt: z.string(),
-});
+export const userSchema = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    email: z.string(),
+    name: z.string(),
+    role: z.enum(ROLES),
+    createdAt: z.string(),
+  })
+  .meta({
+    id: "User",
+    example: {
+      id: "0f9d6c1e-5b7a-4c1e-9a51-2f3b4c5d6e7f",
+      username: "ada",
+      email: "ada@example.com",
+      name: "Ada Lovelace",
+      role: "user",
+      createdAt: "2026-11-29T12:00:00.000Z",
+    },
+  });
 
-export const publicUserSchema = z.object({
-  id: z.string(),
-  username: z.string(),
-  name: z.string(),
-  createdAt: z.string(),
-});
+export const publicUserSchema = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    name: z.string(),
+    createdAt: z.string(),
+  })
+  .meta({
+    id: "PublicUser",
+    example: {
+      id: "0f9d6c1e-5b7a-4c1e-9a51-2f3b4c5d6e7f",
+      username: "ada",
+      name: "Ada Lovelace",
+      createdAt: "2026-11-29T12:00:00.000Z",
+    },
+  });
 
-export const tokenPairSchema = z.object({
-  accessToken: z.string(),
-  tokenType: z.literal("Bearer"),
-  expiresIn: z.number(),
-  refreshToken: z.string(),
-  refreshExpiresIn: z.number(),
-});
+export const tokenPairSchema = z
+  .object({
+    accessToken: z.string(),
+    tokenType: z.literal("Bearer"),
+    expiresIn: z.number(),
+    refreshToken: z.string(),
+    refreshExpiresIn: z.number(),
+  })
+  .meta({
+    id: "TokenPair",
+    example: {
+      accessToken: "eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl",
+      tokenType: "Bearer",
+      expiresIn: 900,
+      refreshToken: "rt_5m3Kq…",
+      refreshExpiresIn: 2592000,
+    },
+  });
 
-export const sessionSchema = z.object({
-  id: z.string(),
-  createdAt: z.string(),
-  lastUsedAt: z.string(),
-  userAgent: z.string().nullable(),
-  ip: z.string().nullable(),
-  current: z.boolean(),
-});
+export const sessionSchema = z
+  .object({
+    id: z.string(),
+    createdAt: z.string(),
+    lastUsedAt: z.string(),
+    userAgent: z.string().nullable(),
+    ip: z.string().nullable(),
+    current: z.boolean(),
+  })
+  .meta({
+    id: "Session",
+    example: {
+      id: "7c2e0b9a-1d4f-4e8b-b6a3-9f0e1d2c3b4a",
+      createdAt: "2026-11-29T12:00:00.000Z",
+      lastUsedAt: "2026-11-29T12:15:00.000Z",
+      userAgent: "curl/8.5.0",
+      ip: "203.0.113.7",
+      current: true,
+    },
+  });
 
-export const postSchema = z.object({
-  id: z.string(),
-  title: z.string(),
-  content: z.string(),
-  published: z.boolean(),
-  ownerId: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+export const postSchema = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    content: z.string(),
+    published: z.boolean(),
+    ownerId: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({
+    id: "Post",
+    example: {
+      id: "3a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+      title: "Hello",
+      content: "My first post.",
+      published: true,
+      ownerId: "0f9d6c1e-5b7a-4c1e-9a51-2f3b4c5d6e7f",
+      createdAt: "2026-11-29T12:00:00.000Z",
+      updatedAt: "2026-11-29T12:00:00.000Z",
+    },
+  });
 
-export const auditEventSchema = z.object({
-  id: z.string(),
-  at: z.string(),
-  kind: z.string(),
-  userId: z.string().optional(),
-  clientId: z.string().optional(),
-  ip: z.string().optional(),
-  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
-});
+export const auditEventSchema = z
+  .object({
+    id: z.string(),
+    at: z.string(),
+    kind: z.string(),
+    userId: z.string().optional(),
+    clientId: z.string().optional(),
+    ip: z.string().optional(),
+    detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  })
+  .meta({
+    id: "AuditEvent",
+    example: {
+      id: "000000000042",
+      at: "2026-11-29T12:00:00.000Z",
+      kind: "login.succeeded",
+      userId: "0f9d6c1e-5b7a-4c1e-9a51-2f3b4c5d6e7f",
+      ip: "203.0.113.7",
+      detail: { requestId: "req-1" },
+    },
+  });
 
 export const okSchema = z.object({ ok: z.literal(true) });
 
