@@ -400,6 +400,17 @@ describeEachDatabase("REST errors are RFC 9457 problems", (current) => {
     expect(tooMany.body.errors?.limit).toEqual(["must be at most 100"]);
   });
 
+  it("reads only the input's own fields from a query string (constructor, __proto__)", async () => {
+    const odd = await rest<{ message: string }>(
+      server,
+      "GET",
+      "/api/hello/x?constructor=1&__proto__=%7B%22a%22%3A1%7D&toString=2",
+    );
+    expect(odd).toMatchObject({ status: 200, body: { message: "Hello, x!" } });
+    const posts = await rest(server, "GET", "/api/posts?constructor=5&limit=2", { token });
+    expect(posts.status).toBe(200);
+  });
+
   it("refuses a missing or bad token with WWW-Authenticate, as the tRPC routes do", async () => {
     const none = await rest<Problem>(server, "GET", "/api/users/me");
     expectProblem(none, 401, "UNAUTHORIZED");

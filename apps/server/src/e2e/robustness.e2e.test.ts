@@ -2,6 +2,7 @@ import { describeEachDatabase } from "@warden/auth-core/testing";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { z } from "zod";
+import { type RestRoute, restRoutes } from "../rest/rest-routes.js";
 import { appRouter } from "../router.js";
 import {
   postForm,
@@ -27,6 +28,8 @@ interface Procedure {
   readonly path: string;
   readonly type: "query" | "mutation" | "subscription";
   readonly input: JsonSchema | undefined;
+  /** The same procedure's REST route: the fuzz goes through both doors. */
+  readonly rest: Pick<RestRoute, "method" | "path">;
 }
 
 // Read from the router itself, so a procedure added later is fuzzed without anyone listing it
@@ -36,11 +39,15 @@ const ROUTER_PROCEDURES = appRouter._def.procedures as unknown as Record<
   { _def: { type: Procedure["type"]; inputs: unknown[] } }
 >;
 const ROUTER_PATHS = Object.keys(ROUTER_PROCEDURES).sort();
+const REST_ROUTES = new Map(restRoutes().map((route) => [route.procedurePath, route]));
 const PROCEDURES: Procedure[] = Object.entries(ROUTER_PROCEDURES).map(([path, procedure]) => {
   const [parser] = procedure._def.inputs;
+  const rest = REST_ROUTES.get(path);
+  if (!rest) throw new Error(`${path} has no REST route`);
   return {
     path,
     type: procedure._def.type,
+    rest,
     input:
       parser === undefined
         ? undefined
@@ -51,7 +58,7 @@ const PROCEDURES: Procedure[] = Object.entries(ROUTER_PROCEDURES).map(([path, pr
   };
 });
 
-const RUNS_PER_PROCEDURE = 30;
+const RUNS_PER_PROCEDURE = 36;
 
 /** Any body: a stack frame, a file path, or SQL and driver text is a leak. */
 const LEAKS = [
@@ -103,9 +110,69 @@ async function call(
   };
 }
 
+const LONE_SURROGATE = /([\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF])/;
+
 /**
- * Whether tRPC answered for the procedure: a result or a tRPC error. A 413 or
- * a 431 is refused before any procedure runs, whatever the token.
+ * Percent-encodes a path segment; a lone surrogate, which encodeURIComponent
+ * refuses, becomes the bytes a careless client sends for it (its 3-byte
+ * UTF-8 form, which is not valid UTF-8).
+ */
+function percentEncode(text: string): string {
+  return text
+    .split(LONE_SURROGATE)
+    .map((piece) => {
+      if (!LONE_SURROGATE.test(piece)) return encodeURIComponent(piece);
+      const unit = piece.charCodeAt(0);
+      return [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]
+        .map((byte) => `%${byte.toString(16).toUpperCase()}`)
+        .join("");
+    })
+    .join("");
+}
+
+/**
+ * The same call through the procedure's REST route: fields named in the path
+ * fill it, the rest go in the query string (GET, DELETE) or the JSON body,
+ * and input that is not an object is sent as the body as it is.
+ */
+async function callRest(
+  server: TestServer,
+  route: Procedure["rest"],
+  input: unknown,
+  token: string | undefined,
+): Promise<Answer> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const isObject = typeof input === "object" && input !== null && !Array.isArray(input);
+  const fields: Record<string, unknown> = isObject ? { ...(input as Record<string, unknown>) } : {};
+  const text = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
+  const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = fields[name];
+    delete fields[name];
+    return percentEncode(text(value ?? "") ?? "");
+  });
+  let url = `${server.url}${path}`;
+  let body: string | undefined;
+  if (route.method === "GET" || route.method === "DELETE") {
+    const search = new URLSearchParams(
+      Object.entries(fields).map(([key, value]): [string, string] => [key, text(value) ?? ""]),
+    ).toString();
+    if (search) url += `?${search}`;
+  } else if (input !== undefined) {
+    headers["content-type"] = "application/json";
+    body = JSON.stringify(isObject ? fields : input);
+  }
+  const response = await fetch(url, { method: route.method, headers, body });
+  return {
+    status: response.status,
+    raw: await response.text(),
+    challenge: response.headers.get("www-authenticate"),
+  };
+}
+
+/**
+ * Whether the procedure answered: a result or its error (tRPC's error, or a
+ * REST problem other than "no such route"). A 413 or a 431 is refused
+ * before any procedure runs, whatever the token.
  */
 function answeredByProcedure(answer: Answer): boolean {
   let body: unknown;
@@ -114,10 +181,16 @@ function answeredByProcedure(answer: Answer): boolean {
   } catch {
     return false;
   }
+  if (isRestAnswer(body)) return answer.status < 300 || !String(body.detail).startsWith("no route");
   const item = (Array.isArray(body) ? body[0] : body) as
     | { result?: unknown; error?: { data?: { code?: unknown } } }
     | undefined;
   return item?.result !== undefined || typeof item?.error?.data?.code === "string";
+}
+
+/** A REST answer: a bare result, or a problem (which, unlike tRPC's envelope, has a `type`). */
+function isRestAnswer(body: unknown): body is { detail?: unknown } {
+  return typeof body === "object" && body !== null && !("result" in body) && !("error" in body);
 }
 
 interface Principal {
@@ -339,32 +412,41 @@ describeEachDatabase("robustness", (current) => {
     /** Per procedure: did an admin's call get past authentication and authorization at least once? */
     const reached = new Map<string, boolean>();
     for (const procedure of PROCEDURES) {
-      reached.set(procedure.path, false);
+      reached.set(`${procedure.path} trpc`, false);
+      reached.set(`${procedure.path} rest`, false);
       await fc.assert(
-        fc.asyncProperty(input(procedure), who, fc.boolean(), async (value, as, batch) => {
-          const token =
-            as === "admin"
-              ? admin.token
-              : as === "user"
-                ? user.token
-                : as === "none"
-                  ? undefined
-                  : as;
-          const answer = await call(server, procedure, value, token, batch);
-          const what = `${procedure.path} as ${as} ${JSON.stringify(value)?.slice(0, 300)}`;
-          expect(answer.status, `${what}: ${answer.raw.slice(0, 300)}`).toBeLessThan(500);
-          expect(answer.raw, `${what}: the path is served`).not.toMatch(/No procedure found/i);
-          for (const leak of LEAKS) expect(answer.raw, what).not.toMatch(leak);
-          if (
-            as === "admin" &&
-            answeredByProcedure(answer) &&
-            answer.status !== 403 &&
-            answer.challenge !== 'Bearer error="invalid_token"'
-          )
-            reached.set(procedure.path, true);
-          await restore(admin);
-          await restore(user);
-        }),
+        fc.asyncProperty(
+          input(procedure),
+          who,
+          fc.constantFrom("trpc", "trpc batch", "rest"),
+          async (value, as, door) => {
+            const token =
+              as === "admin"
+                ? admin.token
+                : as === "user"
+                  ? user.token
+                  : as === "none"
+                    ? undefined
+                    : as;
+            const answer =
+              door === "rest"
+                ? await callRest(server, procedure.rest, value, token)
+                : await call(server, procedure, value, token, door === "trpc batch");
+            const what = `${procedure.path} (${door}) as ${as} ${JSON.stringify(value)?.slice(0, 300)}`;
+            expect(answer.status, `${what}: ${answer.raw.slice(0, 300)}`).toBeLessThan(500);
+            expect(answer.raw, `${what}: the path is served`).not.toMatch(/No procedure found/i);
+            for (const leak of LEAKS) expect(answer.raw, what).not.toMatch(leak);
+            if (
+              as === "admin" &&
+              answeredByProcedure(answer) &&
+              answer.status !== 403 &&
+              answer.challenge !== 'Bearer error="invalid_token"'
+            )
+              reached.set(`${procedure.path} ${door === "rest" ? "rest" : "trpc"}`, true);
+            await restore(admin);
+            await restore(user);
+          },
+        ),
         { numRuns: RUNS_PER_PROCEDURE },
       );
       fuzzed.push(procedure.path);
@@ -372,7 +454,7 @@ describeEachDatabase("robustness", (current) => {
 
     expect(fuzzed.sort()).toEqual(ROUTER_PATHS);
     expect(ROUTER_PATHS.filter((path) => path.startsWith("admin."))).not.toEqual([]);
-    // An admin's token got through to every procedure, admin.* included: the fuzz was not all refusals.
+    // An admin's token got through to every procedure, admin.* included, by tRPC and by REST: the fuzz was not all refusals.
     expect([...reached].filter(([, ok]) => !ok).map(([path]) => path)).toEqual([]);
     const health = await trpc<{ status: string; database: string }>(server, "system.health", {
       query: true,

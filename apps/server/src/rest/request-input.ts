@@ -36,9 +36,9 @@ export function coerceParameters(
   if (!shape) return parameters;
   const coerced: Record<string, unknown> = { ...parameters };
   for (const [key, value] of Object.entries(parameters)) {
-    const field = shape[key];
-    if (field === undefined || typeof value !== "string") continue;
-    const type = unwrap(field)._zod.def.type;
+    // Own fields only: a parameter named "constructor" or "__proto__" is not a field.
+    if (!Object.hasOwn(shape, key) || typeof value !== "string") continue;
+    const type = unwrap(shape[key] as ZodLike)._zod.def.type;
     if (type === "number" && DECIMAL.test(value)) coerced[key] = Number(value);
     else if (type === "boolean" && (value === "true" || value === "false"))
       coerced[key] = value === "true";
