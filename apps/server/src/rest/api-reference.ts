@@ -11,7 +11,9 @@ import { buildOpenApiDocument } from "./openapi-document.js";
  * password (the OAuth password flow against /oauth/token) and tries every
  * route. The page is the one HTML Warden serves, so it alone gets helmet's
  * full set of document headers; its Content-Security-Policy is Swagger UI's
- * own (hashes of its inline script), with nothing loaded from elsewhere.
+ * own (scripts and styles from 'self' only, none inline), with nothing loaded
+ * from elsewhere. e2e/docs-page.e2e.test.ts drives it in Chromium and fails
+ * on any CSP violation.
  */
 export async function registerApiReference(app: FastifyInstance, deps: ServerDeps): Promise<void> {
   const document = buildOpenApiDocument({
@@ -36,6 +38,10 @@ export async function registerApiReference(app: FastifyInstance, deps: ServerDep
     await docs.register(swaggerUi, {
       routePrefix: "/docs",
       uiConfig: {
+        // The page without Swagger UI's top bar, as FastAPI's /docs is: the
+        // bar holds an "Explore" box for loading other documents and Swagger
+        // UI's logo, an inline SVG whose <style> the CSP (rightly) blocks.
+        layout: "BaseLayout",
         docExpansion: "list",
         deepLinking: true,
         persistAuthorization: false,

@@ -15,7 +15,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** The real server, listening on an ephemeral port, over `database`. */
+/**
+ * The real server over `database`, listening on an ephemeral port, or on
+ * `env.PORT` when given (with WARDEN_ISSUER set to match, for a test whose
+ * client follows absolute URLs the server publishes, like a browser).
+ */
 export async function startTestServer(
   database: TestDatabase,
   env: Record<string, string> = {},
@@ -31,7 +35,7 @@ export async function startTestServer(
   });
   const running = await bootstrap(config, logger);
   const app = await createServer(running.deps);
-  const address = await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = await app.listen({ host: "127.0.0.1", port: env.PORT ? config.port : 0 });
   return {
     url: address,
     app,
