@@ -274,6 +274,17 @@ describeEachDatabase("REST routes over HTTP", (current) => {
       "/api/auth/login",
       { body: { username: user.username, password: "another-long-pass-9" } },
     );
+    // A body-less call sent with `Content-Type: application/json` and nothing after it, as many
+    // HTTP clients send every POST and DELETE: no input, not a parse error.
+    const emptyJson = { "content-type": "application/json" };
+    expect(
+      (
+        await rest(server, "DELETE", "/api/sessions", {
+          token: again.body.accessToken,
+          headers: emptyJson,
+        })
+      ).status,
+    ).toBe(200);
     // Logout with no body at all, as curl -X POST sends it.
     expect(
       (await rest(server, "POST", "/api/auth/logout", { token: again.body.accessToken })).status,

@@ -107,6 +107,19 @@ export async function registerRestRoutes(app: FastifyInstance, deps: ServerDeps)
       // Bodies are JSON only: without Fastify's text/plain parser, any other
       // media type is a 415 rather than a string no procedure expects.
       scope.removeContentTypeParser("text/plain");
+      // An empty body sent as JSON (many HTTP clients set the header on every
+      // POST and DELETE) is no input, as an absent body is; anything else goes
+      // to Fastify's own parser, which refuses __proto__ and constructor keys.
+      const parseJson = scope.getDefaultJsonParser("error", "error");
+      scope.removeContentTypeParser("application/json");
+      scope.addContentTypeParser(
+        "application/json",
+        { parseAs: "string" },
+        (request, body, done) => {
+          if (body === "") done(null, undefined);
+          else parseJson(request, body as string, done);
+        },
+      );
       // What Fastify itself refuses before a procedure runs: a body that is not
       // JSON, too large, or of another media type.
       scope.setErrorHandler((error: FastifyError, request, reply) => {
