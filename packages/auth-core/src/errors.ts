@@ -17,6 +17,12 @@ export const AUTH_ERROR_CODES = {
   LAST_ADMIN: "the last admin cannot be demoted or disabled",
   TOO_MANY_ATTEMPTS: "too many attempts; try again later",
   BUSY: "the server is busy checking passwords; try again shortly",
+  INVALID_ONE_TIME_TOKEN:
+    "this link is not valid: it was used, replaced by a newer one, or has expired",
+  EMAIL_NOT_VERIFIED: "verify your email address first: open the link in the mail Warden sent",
+  EMAIL_ALREADY_VERIFIED: "this email address is already verified",
+  MAIL_UNAVAILABLE: "this server sends no mail; ask its administrator",
+  MAIL_FAILED: "the mail could not be sent; try again shortly",
 } as const;
 
 export type AuthErrorCode = keyof typeof AUTH_ERROR_CODES;

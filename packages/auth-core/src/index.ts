@@ -25,6 +25,7 @@ export {
 } from "./db/database.js";
 export { type MigrationOutcome, migrateToLatest } from "./db/migrate.js";
 export type { Database } from "./db/schema.js";
+export { DatabaseUrlError, type ReadDatabaseUrl, readDatabaseUrl } from "./db/sqlalchemy-url.js";
 export {
   AUTH_ERROR_CODES,
   AuthError,
@@ -44,6 +45,16 @@ export {
   openLegacyDatabase,
 } from "./import/legacy-users.js";
 export { unstorableTextIssues, unstorableTextReason } from "./input/unstorable-text.js";
+export {
+  type AccountLinks,
+  createAccountLinks,
+  type Mailer,
+  type OutgoingMail,
+} from "./mail/mailer.js";
+export type {
+  OneTimeTokenPurpose,
+  OneTimeTokenService,
+} from "./one-time-token/one-time-token.service.js";
 export type { Page } from "./pagination.js";
 export { createPasswordHasher, type PasswordHasher } from "./password/password-hasher.js";
 export {

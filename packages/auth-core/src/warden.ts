@@ -3,6 +3,10 @@ import { type ClientService, createClientService } from "./client/client.service
 import { type Clock, systemClock } from "./clock.js";
 import type { WardenConfig } from "./config.js";
 import type { WardenDatabase } from "./db/database.js";
+import {
+  createOneTimeTokenService,
+  type OneTimeTokenService,
+} from "./one-time-token/one-time-token.service.js";
 import { createPasswordHasher, type PasswordHasher } from "./password/password-hasher.js";
 import {
   createPasswordPolicy,
@@ -43,6 +47,7 @@ export interface Warden {
   readonly posts: PostService;
   readonly audit: AuditLog;
   readonly clients: ClientService;
+  readonly oneTimeTokens: OneTimeTokenService;
 }
 
 /**
@@ -103,5 +108,6 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
     posts: createPostService({ db, clock }),
     audit: createAuditLog({ db, clock }),
     clients: createClientService({ db, clock }),
+    oneTimeTokens: createOneTimeTokenService({ db, clock }),
   };
 }

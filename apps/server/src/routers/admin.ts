@@ -1,7 +1,7 @@
 import { type AdminActor, AUDIT_KINDS, ROLES } from "@warden/auth-core";
 import { z } from "zod";
 import { idSchema, pageInputSchema } from "../schemas/inputs.js";
-import { auditEventSchema, pageOf, userSchema } from "../schemas/outputs.js";
+import { auditEventSchema, okSchema, pageOf, userSchema } from "../schemas/outputs.js";
 import { adminProcedure, router } from "../trpc.js";
 
 /** The admin behind the token, as the use cases name who acted. */
@@ -45,6 +45,22 @@ const usersRouter = router({
     .input(z.object({ id: idSchema, role: z.enum(ROLES) }))
     .output(userSchema)
     .mutation(({ ctx, input }) => ctx.deps.useCases.setRole(adminActor(ctx), input, ctx.request)),
+
+  delete: adminProcedure
+    .meta({
+      openapi: {
+        method: "DELETE",
+        path: "/api/admin/users/{id}",
+        tags: ["admin"],
+        summary: "Delete an account and its posts for good (the last admin cannot be deleted)",
+      },
+    })
+    .input(z.object({ id: idSchema }))
+    .output(okSchema)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.deps.useCases.deleteUser(adminActor(ctx), input, ctx.request);
+      return { ok: true as const };
+    }),
 
   setDisabled: adminProcedure
     .meta({

@@ -1,6 +1,6 @@
 import { AuthError } from "@warden/auth-core";
 import { z } from "zod";
-import { credentialsSchema, registrationSchema } from "../schemas/inputs.js";
+import { credentialsSchema, passwordSchema, registrationSchema } from "../schemas/inputs.js";
 import { okSchema, tokenPairSchema, userSchema } from "../schemas/outputs.js";
 import { protectedProcedure, publicProcedure, router } from "../trpc.js";
 
@@ -8,6 +8,12 @@ const refreshTokenSchema = z
   .string()
   .min(1, "must not be empty")
   .max(512, "must be at most 512 characters");
+
+/** A token from a mailed link: 43 base64url characters when genuine; bounded so junk costs nothing. */
+const linkTokenSchema = z
+  .string()
+  .min(1, "must not be empty")
+  .max(128, "must be at most 128 characters");
 
 export const authRouter = router({
   register: publicProcedure
@@ -106,6 +112,74 @@ export const authRouter = router({
     .output(okSchema)
     .mutation(async ({ ctx, input }) => {
       await ctx.deps.useCases.logOut(ctx.auth, { refreshToken: input?.refreshToken }, ctx.request);
+      return { ok: true as const };
+    }),
+
+  verifyEmail: publicProcedure
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/api/auth/verify-email",
+        tags: ["auth"],
+        summary:
+          "Confirm an email address from the link mailed to it (a new account's, or a change)",
+        protect: false,
+      },
+    })
+    .input(z.object({ token: linkTokenSchema }))
+    .output(z.object({ ok: z.literal(true), email: z.string() }))
+    .mutation(async ({ ctx, input }) => ({
+      ok: true as const,
+      ...(await ctx.deps.useCases.verifyEmail(input.token, ctx.request)),
+    })),
+
+  resendVerification: protectedProcedure
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/api/auth/resend-verification",
+        tags: ["auth"],
+        summary: "Mail a new verification link (the old one dies); 3 per 15 minutes",
+      },
+    })
+    .output(okSchema)
+    .mutation(async ({ ctx }) => {
+      await ctx.deps.useCases.resendVerification(ctx.auth, ctx.request);
+      return { ok: true as const };
+    }),
+
+  requestPasswordReset: publicProcedure
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/api/auth/request-password-reset",
+        tags: ["auth"],
+        summary:
+          "Mail a password-reset link if an account has this address (the answer is the same either way)",
+        protect: false,
+      },
+    })
+    .input(z.object({ email: z.string().max(254, "must be at most 254 characters") }))
+    .output(okSchema)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.deps.useCases.requestPasswordReset(input, ctx.request);
+      return { ok: true as const };
+    }),
+
+  resetPassword: publicProcedure
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/api/auth/reset-password",
+        tags: ["auth"],
+        summary: "Set a new password from a reset link; every session of the account ends",
+        protect: false,
+      },
+    })
+    .input(z.object({ token: linkTokenSchema, newPassword: passwordSchema }))
+    .output(okSchema)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.deps.useCases.resetPassword(input, ctx.request);
       return { ok: true as const };
     }),
 

@@ -1,6 +1,6 @@
 import { AuthError, toPublicUser } from "@warden/auth-core";
 import { z } from "zod";
-import { idSchema, passwordSchema } from "../schemas/inputs.js";
+import { displayNameSchema, idSchema, passwordSchema } from "../schemas/inputs.js";
 import { okSchema, publicUserSchema, userSchema } from "../schemas/outputs.js";
 import { protectedProcedure, router, scopedProcedure } from "../trpc.js";
 
@@ -36,6 +36,52 @@ export const usersRouter = router({
       const user = await ctx.deps.userRows.findById(input.id);
       if (!user) throw new AuthError("NOT_FOUND", { message: "no such user" });
       return toPublicUser(user);
+    }),
+
+  updateProfile: protectedProcedure
+    .meta({
+      openapi: {
+        method: "PATCH",
+        path: "/api/users/me",
+        tags: ["users"],
+        summary: "Change the caller's display name",
+      },
+    })
+    .input(z.object({ name: displayNameSchema }))
+    .output(userSchema)
+    .mutation(({ ctx, input }) => ctx.deps.useCases.updateProfile(ctx.auth, input, ctx.request)),
+
+  changeEmail: protectedProcedure
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/api/users/me/email",
+        tags: ["users"],
+        summary:
+          "Start an email change: a confirmation link goes to the new address, a notice to the old",
+      },
+    })
+    .input(z.object({ newEmail: z.string().max(254), currentPassword: passwordSchema }))
+    .output(okSchema)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.deps.useCases.changeEmail(ctx.auth, input, ctx.request);
+      return { ok: true as const };
+    }),
+
+  deleteAccount: protectedProcedure
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/api/users/delete-account",
+        tags: ["users"],
+        summary: "Delete the caller's account and posts for good (the last admin cannot)",
+      },
+    })
+    .input(z.object({ currentPassword: passwordSchema }))
+    .output(okSchema)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.deps.useCases.deleteAccount(ctx.auth, input, ctx.request);
+      return { ok: true as const };
     }),
 
   changePassword: protectedProcedure

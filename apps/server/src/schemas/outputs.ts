@@ -11,6 +11,7 @@ export const userSchema = z
     email: z.string(),
     name: z.string(),
     role: z.enum(ROLES),
+    emailVerified: z.boolean(),
     createdAt: z.string(),
   })
   .meta({
@@ -21,6 +22,7 @@ export const userSchema = z
       email: "ada@example.com",
       name: "Ada Lovelace",
       role: "user",
+      emailVerified: true,
       createdAt: "2026-11-29T12:00:00.000Z",
     },
   });

@@ -49,6 +49,9 @@ export function createThrottle(options: ThrottleOptions = {}): Throttle {
   const byAccount = limiter("warden:login:account", accountFailures, HOUR);
   const byIp = limiter("warden:login:ip", ipFailures, HOUR);
   const clientAuthByIp = limiter("warden:client-auth:ip", clientFailures, 15 * 60);
+  const resetsByAddress = limiter("warden:reset:address", 3, 15 * 60);
+  const resetsByIp = limiter("warden:reset:ip", 30, 15 * 60);
+  const resends = limiter("warden:resend:account", 3, 15 * 60);
   const registrations = options.registrations
     ? limiter(
         "warden:register:ip",
@@ -95,6 +98,21 @@ export function createThrottle(options: ThrottleOptions = {}): Throttle {
 
     async registration(ip) {
       if (registrations) await consume(registrations, clientNetwork(ip));
+    },
+
+    async passwordResetRequest(address, ip) {
+      // The address as the mail would go: case and Unicode variants are one address.
+      const key = address.normalize("NFKC").trim().toLowerCase();
+      await consume(resetsByIp, clientNetwork(ip));
+      await consume(resetsByAddress, key);
+    },
+
+    async mailResend(account) {
+      await consume(resends, account);
+    },
+
+    async clearAccount(account) {
+      await byAccount.delete(account);
     },
   };
 }

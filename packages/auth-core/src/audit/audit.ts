@@ -20,6 +20,14 @@ export const AUDIT_KINDS = [
   "client.created",
   "client.revoked",
   "client.auth_failed",
+  "email.verification_sent",
+  "email.verified",
+  "email.change_requested",
+  "email.changed",
+  "password.reset_requested",
+  "password.reset",
+  "profile.updated",
+  "account.deleted",
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

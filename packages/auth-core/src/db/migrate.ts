@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from "k
 import * as initial from "./migrations/2026-11-24-001-initial.js";
 import * as sessionsRevokedAtIndex from "./migrations/2026-11-29-001-sessions-revoked-at-index.js";
 import * as usersUpdatedAtIndex from "./migrations/2026-11-29-002-users-updated-at-index.js";
+import * as accountRecovery from "./migrations/2026-11-29-003-account-recovery.js";
 import type { Database } from "./schema.js";
 
 // Listed here rather than read from a folder at run time, so the migrations
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   "2026-11-24-001-initial": initial,
   "2026-11-29-001-sessions-revoked-at-index": sessionsRevokedAtIndex,
   "2026-11-29-002-users-updated-at-index": usersUpdatedAtIndex,
+  "2026-11-29-003-account-recovery": accountRecovery,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

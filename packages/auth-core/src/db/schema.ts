@@ -20,6 +20,8 @@ export interface UserTable {
   password_hash: string;
   role: "user" | "admin";
   disabled: Flag;
+  /** 1 once the owner opened a link mailed to `email`. */
+  email_verified: Flag;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -89,6 +91,18 @@ export interface AuditEventTable {
   detail: string;
 }
 
+/** A token mailed in a link; used at most once, then deleted. */
+export interface OneTimeTokenTable {
+  /** SHA-256 of the token, hex: the token itself is never stored. */
+  token_hash: string;
+  purpose: string;
+  user_id: string;
+  /** The new address, for an email change. */
+  email: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   users: UserTable;
   sessions: SessionTable;
@@ -97,6 +111,7 @@ export interface Database {
   clients: ClientTable;
   posts: PostTable;
   audit_events: AuditEventTable;
+  one_time_tokens: OneTimeTokenTable;
 }
 
 export type UserRow = Selectable<UserTable>;

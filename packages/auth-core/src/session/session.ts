@@ -14,4 +14,6 @@ export type RevocationReason =
   | "refresh_reuse"
   | "password_change"
   | "disabled"
-  | "role_changed";
+  | "role_changed"
+  | "password_reset"
+  | "account_deleted";

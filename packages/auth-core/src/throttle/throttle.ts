@@ -29,4 +29,14 @@ export interface Throttle {
   clientAuthenticationFailed(ip: string): Promise<void>;
   /** Counts a registration from `ip`; throws TOO_MANY_ATTEMPTS past the configured rate. */
   registration(ip: string): Promise<void>;
+  /**
+   * Counts a password-reset request for `address` (3 per 15 minutes, whether
+   * or not an account has it) and from `ip` (30 per 15 minutes); throws
+   * TOO_MANY_ATTEMPTS past either.
+   */
+  passwordResetRequest(address: string, ip: string): Promise<void>;
+  /** Counts a mail the account asks for again (a verification resent); throws TOO_MANY_ATTEMPTS past 3 per 15 minutes. */
+  mailResend(account: string): Promise<void>;
+  /** Forgets the account's failed password attempts: a completed password reset unlocks it. */
+  clearAccount(account: string): Promise<void>;
 }

@@ -26,6 +26,9 @@ describe("changePassword settles its attempt by what the failure says", () => {
       async checkClientAuthentication() {},
       async clientAuthenticationFailed() {},
       async registration() {},
+      async passwordResetRequest() {},
+      async mailResend() {},
+      async clearAccount() {},
     };
     const deps = {
       throttle,
@@ -34,7 +37,10 @@ describe("changePassword settles its attempt by what the failure says", () => {
           throw error;
         },
       },
-    } as unknown as Pick<UseCaseDeps, "users" | "sessions" | "audit" | "throttle">;
+    } as unknown as Pick<
+      UseCaseDeps,
+      "users" | "sessions" | "audit" | "throttle" | "oneTimeTokens"
+    >;
     return { deps, settled };
   }
 

@@ -12,7 +12,7 @@ import type { UseCaseDeps } from "./use-case-deps.js";
  * TOO_MANY_ATTEMPTS.
  */
 export async function changePassword(
-  deps: Pick<UseCaseDeps, "users" | "sessions" | "audit" | "throttle">,
+  deps: Pick<UseCaseDeps, "users" | "sessions" | "audit" | "throttle" | "oneTimeTokens">,
   caller: Pick<AuthenticatedUser, "userId" | "sessionId">,
   input: { currentPassword: string; newPassword: string },
   request: RequestFacts,
@@ -34,6 +34,8 @@ export async function changePassword(
     throw error;
   }
   await attempt.succeeded();
+  // A reset link mailed before the change must not undo it.
+  await deps.oneTimeTokens.revoke(userId, ["reset_password"]);
   const ended = await deps.sessions.revokeAll(userId, "password_change", {
     exceptSessionId: sessionId,
   });

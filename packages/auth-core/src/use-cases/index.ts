@@ -12,10 +12,13 @@ import {
 } from "./authenticate-access-token.js";
 import { authenticateClient } from "./authenticate-client.js";
 import { changePassword } from "./change-password.js";
+import { changeEmail, resendVerification, verifyEmail } from "./email-verification.js";
 import { endOtherSessions, endSession } from "./end-sessions.js";
 import { issueServiceToken } from "./issue-service-token.js";
 import { type LoggedIn, logInWithPassword } from "./log-in-with-password.js";
 import { logOut } from "./log-out.js";
+import { deleteAccount, deleteUser, updateProfile } from "./manage-account.js";
+import { requestPasswordReset, resetPassword } from "./password-reset.js";
 import { refreshTokens } from "./refresh-tokens.js";
 import { register } from "./register.js";
 import type { AdminActor, RequestFacts } from "./request-facts.js";
@@ -25,7 +28,7 @@ import type { UseCaseDeps } from "./use-case-deps.js";
 export type { AuthenticatedUser } from "./authenticate-access-token.js";
 export type { LoggedIn } from "./log-in-with-password.js";
 export type { AdminActor, RequestFacts } from "./request-facts.js";
-export type { UseCaseDeps } from "./use-case-deps.js";
+export type { AccountRules, UseCaseDeps } from "./use-case-deps.js";
 
 type Caller = Pick<AuthenticatedUser, "userId" | "sessionId">;
 
@@ -78,6 +81,25 @@ export interface UseCases {
   ): Promise<{ token: SignedAccessToken; scopes: readonly string[] }>;
   authenticateAccessToken(token: string): Promise<AccessTokenSubject>;
   introspectToken(token: string): Promise<AccessTokenSubject | null>;
+  verifyEmail(token: string, request: RequestFacts): Promise<{ email: string }>;
+  resendVerification(caller: Caller, request: RequestFacts): Promise<void>;
+  requestPasswordReset(input: { email: string }, request: RequestFacts): Promise<void>;
+  resetPassword(
+    input: { token: string; newPassword: string },
+    request: RequestFacts,
+  ): Promise<void>;
+  updateProfile(caller: Caller, input: { name: string }, request: RequestFacts): Promise<User>;
+  changeEmail(
+    caller: Caller,
+    input: { newEmail: string; currentPassword: string },
+    request: RequestFacts,
+  ): Promise<void>;
+  deleteAccount(
+    caller: Caller,
+    input: { currentPassword: string },
+    request: RequestFacts,
+  ): Promise<void>;
+  deleteUser(actor: AdminActor, input: { id: string }, request: RequestFacts): Promise<void>;
 }
 
 export function createUseCases(deps: UseCaseDeps): UseCases {
@@ -98,5 +120,13 @@ export function createUseCases(deps: UseCaseDeps): UseCases {
     issueServiceToken: (client, scopes) => issueServiceToken(deps, client, scopes),
     authenticateAccessToken: (token) => authenticateAccessToken(deps, token),
     introspectToken: (token) => introspectToken(deps, token),
+    verifyEmail: (token, request) => verifyEmail(deps, token, request),
+    resendVerification: (caller, request) => resendVerification(deps, caller, request),
+    requestPasswordReset: (input, request) => requestPasswordReset(deps, input, request),
+    resetPassword: (input, request) => resetPassword(deps, input, request),
+    updateProfile: (caller, input, request) => updateProfile(deps, caller, input, request),
+    changeEmail: (caller, input, request) => changeEmail(deps, caller, input, request),
+    deleteAccount: (caller, input, request) => deleteAccount(deps, caller, input, request),
+    deleteUser: (actor, input, request) => deleteUser(deps, actor, input, request),
   };
 }

@@ -16,10 +16,11 @@ export interface LoggedIn {
  * the OAuth password grant, so both lock an account alike. The attempt is
  * reserved before bcrypt runs and counted against the account whichever of
  * its identifiers was typed. Throws TOO_MANY_ATTEMPTS or INVALID_CREDENTIALS
- * (the same for every failure).
+ * (the same for every failure), or EMAIL_NOT_VERIFIED when the server
+ * requires verified addresses.
  */
 export async function logInWithPassword(
-  deps: Pick<UseCaseDeps, "users" | "sessions" | "tokens" | "audit" | "throttle">,
+  deps: Pick<UseCaseDeps, "users" | "sessions" | "tokens" | "audit" | "throttle" | "accountRules">,
   credentials: CredentialsInput,
   request: RequestFacts,
 ): Promise<LoggedIn> {
@@ -40,6 +41,9 @@ export async function logInWithPassword(
     throw error;
   }
   await attempt.succeeded();
+  // After the password, so the refusal tells a guesser nothing they did not know.
+  if (deps.accountRules.requireVerifiedEmail && !user.emailVerified)
+    throw new AuthError("EMAIL_NOT_VERIFIED");
   const issued = await deps.sessions.create(user.id, {
     userAgent: request.userAgent ?? null,
     ip: request.ip ?? null,

@@ -1,5 +1,7 @@
 import type { AuditLog } from "../audit/audit.js";
 import type { ClientService } from "../client/client.service.js";
+import type { AccountLinks, Mailer } from "../mail/mailer.js";
+import type { OneTimeTokenService } from "../one-time-token/one-time-token.service.js";
 import type { LiveSessions } from "../session/live-sessions.js";
 import type { SessionService } from "../session/session.service.js";
 import type { Throttle } from "../throttle/throttle.js";
@@ -15,4 +17,16 @@ export interface UseCaseDeps {
   readonly audit: AuditLog;
   readonly throttle: Throttle;
   readonly liveSessions: LiveSessions;
+  readonly oneTimeTokens: OneTimeTokenService;
+  readonly mailer: Mailer;
+  readonly links: AccountLinks;
+  readonly accountRules: AccountRules;
+}
+
+/** The account-recovery settings (REQUIRE_VERIFIED_EMAIL, the links' lifetimes). */
+export interface AccountRules {
+  /** Logins refuse accounts whose address is not verified (after the password is checked). */
+  readonly requireVerifiedEmail: boolean;
+  readonly emailVerificationTtlSeconds: number;
+  readonly passwordResetTtlSeconds: number;
 }

@@ -27,6 +27,7 @@ function toAccount(row: UserRow): UserAccount {
     createdAt: row.created_at,
     passwordHash: row.password_hash,
     disabled: Number(row.disabled) === 1,
+    emailVerified: Number(row.email_verified) === 1,
   };
 }
 
@@ -52,6 +53,7 @@ export async function insertUser(
         password_hash: account.passwordHash,
         role: account.role,
         disabled: account.disabled ? 1 : 0,
+        email_verified: account.emailVerified ? 1 : 0,
         created_at: account.createdAt,
         updated_at: now,
       })
@@ -123,6 +125,138 @@ export async function updatePasswordHash(
     .set({ password_hash: passwordHash, updated_at: now })
     .where("id", "=", id)
     .execute();
+}
+
+/**
+ * Marks the address verified, only if it is still the account's address (a
+ * link mailed to an old address proves nothing about a new one). True when
+ * it was.
+ */
+export async function markEmailVerified(
+  db: Kysely<Database>,
+  id: string,
+  email: string,
+  now: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("users")
+    .set({ email_verified: 1, updated_at: now })
+    .where("id", "=", id)
+    .where("email_key", "=", emailKey(email))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Gives the account a new, verified address; false when another account holds it (the unique index decides races). */
+export async function replaceEmail(
+  db: Kysely<Database>,
+  id: string,
+  email: string,
+  now: string,
+): Promise<boolean> {
+  try {
+    await db
+      .updateTable("users")
+      .set({ email, email_key: emailKey(email), email_verified: 1, updated_at: now })
+      .where("id", "=", id)
+      .execute();
+    return true;
+  } catch (error) {
+    if (uniqueViolationColumn(error, ["email_key"]) === null) throw error;
+    return false;
+  }
+}
+
+export async function updateName(
+  db: Kysely<Database>,
+  id: string,
+  name: string,
+  now: string,
+): Promise<void> {
+  await db.updateTable("users").set({ name, updated_at: now }).where("id", "=", id).execute();
+}
+
+/** Whether an account other than `exceptId` holds the address (case ignored, as at registration). */
+export async function emailTaken(
+  db: Kysely<Database>,
+  email: string,
+  exceptId: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom("users")
+    .select("id")
+    .where("email_key", "=", emailKey(email))
+    .where("id", "!=", exceptId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Text for a LIKE pattern, its wildcards taken literally (a plain, escape-free filter; the match is checked in code). */
+function likeLiteral(text: string): string {
+  return text.replace(/[%_]/g, "_");
+}
+
+/**
+ * Deletes the account (its sessions, posts and one-time tokens go with it,
+ * by foreign key) unless it is the last active admin, and strips the
+ * addresses from its audit events: the events stay, the person does not.
+ * Locks as updateKeepingAnAdmin does.
+ */
+export async function deleteKeepingAnAdmin(
+  db: Kysely<Database>,
+  options: { lockRows: boolean },
+  id: string,
+): Promise<"deleted" | "last_admin" | "not_found"> {
+  return db.transaction().execute(async (trx) => {
+    let admins = trx
+      .selectFrom("users")
+      .select("id")
+      .where("role", "=", "admin")
+      .where("disabled", "=", 0)
+      .orderBy("id");
+    if (options.lockRows) admins = admins.forUpdate();
+    const activeAdmins = (await admins.execute()).map((row) => row.id);
+    const row = await trx
+      .selectFrom("users")
+      .select(["id", "username_key", "email_key"])
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (!row) return "not_found" as const;
+    if (activeAdmins.includes(id) && activeAdmins.length <= 1) return "last_admin" as const;
+    // Failed logins name what was typed, not the account: find those that typed its name or address.
+    const typed = new Set([row.username_key, row.email_key]);
+    const failedLogins = await trx
+      .selectFrom("audit_events")
+      .select(["id", "detail"])
+      .where("kind", "in", ["login.failed", "login.locked"])
+      .where("user_id", "is", null)
+      .where((eb) =>
+        eb.or([
+          eb("detail", "like", `%${likeLiteral(row.username_key)}%`),
+          eb("detail", "like", `%${likeLiteral(row.email_key)}%`),
+        ]),
+      )
+      .execute();
+    const theirs = failedLogins
+      .filter((event) => {
+        const identifier = (JSON.parse(event.detail) as { identifier?: unknown }).identifier;
+        return typeof identifier === "string" && typed.has(identifier.toLowerCase());
+      })
+      .map((event) => event.id);
+    if (theirs.length > 0)
+      await trx
+        .updateTable("audit_events")
+        .set({ ip: null, detail: "{}" })
+        .where("id", "in", theirs)
+        .execute();
+    await trx
+      .updateTable("audit_events")
+      .set({ ip: null, detail: "{}" })
+      .where("user_id", "=", id)
+      .execute();
+    await trx.deleteFrom("users").where("id", "=", id).execute();
+    return "deleted" as const;
+  });
 }
 
 /**

@@ -9,7 +9,12 @@ import type { PasswordHasher } from "../password/password-hasher.js";
 import type { PasswordPolicy } from "../password/password-policy.js";
 import { type Role, toUser, type User, type UserAccount } from "./user.js";
 import * as users from "./user.repository.js";
-import { type RegistrationInput, registrationSchema } from "./user-input.js";
+import {
+  displayNameSchema,
+  emailSchema,
+  type RegistrationInput,
+  registrationSchema,
+} from "./user-input.js";
 
 /** An identifier resolved for a login; the password hash stays inside. */
 export interface LoginCandidate {
@@ -44,6 +49,8 @@ export interface UserService {
   findLoginCandidate(identifier: string): Promise<LoginCandidate>;
   findById(id: string): Promise<User | null>;
   findByUsername(username: string): Promise<User | null>;
+  /** The account with this address (case ignored), with whether it is disabled. */
+  findByEmail(email: string): Promise<(User & { disabled: boolean }) | null>;
   /** Throws INVALID_INPUT naming currentPassword or newPassword. */
   changePassword(
     userId: string,
@@ -51,6 +58,22 @@ export interface UserService {
   ): Promise<void>;
   /** The user, or null when there is none or the account is disabled. */
   findActiveById(id: string): Promise<User | null>;
+  /** Throws INVALID_INPUT naming `field` when `password` is not the account's. */
+  checkPassword(userId: string, password: string, field: string): Promise<User>;
+  /** Sets a new password without the old one (a reset link proved the owner). Throws INVALID_INPUT naming newPassword. */
+  resetPassword(userId: string, newPassword: string): Promise<User>;
+  /** Throws INVALID_INPUT naming `field` when `newPassword` breaks the policy for this account. */
+  checkNewPassword(userId: string, newPassword: string, field: string): Promise<void>;
+  /** Marks the address verified if it is still the account's; false when it is not. */
+  markEmailVerified(userId: string, email: string): Promise<boolean>;
+  /** Throws INVALID_INPUT naming newEmail (malformed, or the account's own), or EMAIL_TAKEN. */
+  checkNewEmail(userId: string, newEmail: string): Promise<string>;
+  /** Moves the account to a new, verified address. Throws EMAIL_TAKEN when another account took it meanwhile. */
+  replaceEmail(userId: string, newEmail: string): Promise<User>;
+  /** Throws INVALID_INPUT naming name. */
+  updateName(userId: string, name: string): Promise<User>;
+  /** Deletes the account for good. Throws NOT_FOUND or LAST_ADMIN. */
+  delete(userId: string): Promise<void>;
   /** Oldest first; `query` matches username, email or name, ignoring case. */
   list(options: {
     limit: number;
@@ -140,6 +163,7 @@ export function createUserService(options: UserServiceOptions): UserService {
         createdAt: now,
         passwordHash: await hasher.hash(password),
         disabled: false,
+        emailVerified: false,
       };
       const collision = await users.insertUser(db, account, now);
       if (collision) throw takenError(collision);
@@ -176,6 +200,12 @@ export function createUserService(options: UserServiceOptions): UserService {
       return account ? toUser(account) : null;
     },
 
+    async findByEmail(email) {
+      if (!email.includes("@")) return null;
+      const account = await users.findUserByLogin(db, email);
+      return account ? { ...toUser(account), disabled: account.disabled } : null;
+    },
+
     async changePassword(userId, { currentPassword, newPassword }) {
       const account = await requireAccount(userId);
       if (!(await hasher.verify(currentPassword, account.passwordHash))) {
@@ -188,6 +218,87 @@ export function createUserService(options: UserServiceOptions): UserService {
       );
       if (issues.length > 0) throw invalidInput(issues);
       await users.updatePasswordHash(db, userId, await hasher.hash(newPassword), clock.nowIso());
+      await changed(userId);
+    },
+
+    async checkPassword(userId, password, field) {
+      const account = await requireAccount(userId);
+      if (!(await hasher.verify(password, account.passwordHash))) {
+        throw invalidInput([{ field, message: "is not your current password" }]);
+      }
+      return toUser(account);
+    },
+
+    async checkNewPassword(userId, newPassword, field) {
+      const account = await requireAccount(userId);
+      const issues = policyIssues(newPassword, account, field);
+      if (issues.length > 0) throw invalidInput(issues);
+    },
+
+    async resetPassword(userId, newPassword) {
+      const account = await requireAccount(userId);
+      const issues = policyIssues(newPassword, account, "newPassword");
+      if (issues.length > 0) throw invalidInput(issues);
+      await users.updatePasswordHash(db, userId, await hasher.hash(newPassword), clock.nowIso());
+      await changed(userId);
+      return toUser(account);
+    },
+
+    async markEmailVerified(userId, email) {
+      const marked = await users.markEmailVerified(db, userId, email, clock.nowIso());
+      if (marked) await changed(userId);
+      return marked;
+    },
+
+    async checkNewEmail(userId, newEmail) {
+      const parsed = emailSchema.safeParse(newEmail);
+      if (!parsed.success) {
+        throw invalidInput(
+          parsed.error.issues.map((issue) => ({ field: "newEmail", message: issue.message })),
+        );
+      }
+      const account = await requireAccount(userId);
+      if (account.email.toLowerCase() === parsed.data.toLowerCase()) {
+        throw invalidInput([{ field: "newEmail", message: "is already your email address" }]);
+      }
+      if (await users.emailTaken(db, parsed.data, userId)) {
+        throw new AuthError("EMAIL_TAKEN", {
+          issues: [{ field: "newEmail", message: "is already registered" }],
+        });
+      }
+      return parsed.data;
+    },
+
+    async replaceEmail(userId, newEmail) {
+      await requireAccount(userId);
+      if (!(await users.replaceEmail(db, userId, newEmail, clock.nowIso()))) {
+        throw new AuthError("EMAIL_TAKEN", {
+          message: "another account took this address meanwhile",
+          issues: [{ field: "email", message: "is already registered" }],
+        });
+      }
+      await changed(userId);
+      return toUser(await requireAccount(userId));
+    },
+
+    async updateName(userId, name) {
+      const parsed = displayNameSchema.safeParse(name);
+      if (!parsed.success) {
+        throw invalidInput(
+          parsed.error.issues.map((issue) => ({ field: "name", message: issue.message })),
+        );
+      }
+      await requireAccount(userId);
+      await users.updateName(db, userId, parsed.data.trim(), clock.nowIso());
+      await changed(userId);
+      return toUser(await requireAccount(userId));
+    },
+
+    async delete(userId) {
+      const outcome = await users.deleteKeepingAnAdmin(db, { lockRows }, userId);
+      if (outcome === "not_found") throw new AuthError("NOT_FOUND", { message: "no such user" });
+      if (outcome === "last_admin")
+        throw new AuthError("LAST_ADMIN", { message: "the last admin cannot be deleted" });
       await changed(userId);
     },
 

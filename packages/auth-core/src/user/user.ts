@@ -9,6 +9,8 @@ export interface User {
   email: string;
   name: string;
   role: Role;
+  /** Whether the owner opened a link mailed to `email`. */
+  emailVerified: boolean;
   createdAt: string;
 }
 
@@ -34,6 +36,7 @@ export function toUser(account: UserAccount): User {
     email: account.email,
     name: account.name,
     role: account.role,
+    emailVerified: account.emailVerified,
     createdAt: account.createdAt,
   };
 }

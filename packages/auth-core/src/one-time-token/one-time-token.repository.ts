@@ -1,0 +1,79 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../db/schema.js";
+
+/** A one-time token's row, as callers speak of it. */
+export interface OneTimeTokenRecord {
+  readonly tokenHash: string;
+  readonly purpose: string;
+  readonly userId: string;
+  readonly email: string | null;
+  readonly expiresAt: string;
+}
+
+/** Stores a token, replacing every earlier one of the same account and purpose (a newer request kills older links). */
+export async function replaceToken(
+  db: Kysely<Database>,
+  record: OneTimeTokenRecord,
+  now: string,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .deleteFrom("one_time_tokens")
+      .where("user_id", "=", record.userId)
+      .where("purpose", "=", record.purpose)
+      .execute();
+    await trx
+      .insertInto("one_time_tokens")
+      .values({
+        token_hash: record.tokenHash,
+        purpose: record.purpose,
+        user_id: record.userId,
+        email: record.email,
+        created_at: now,
+        expires_at: record.expiresAt,
+      })
+      .execute();
+  });
+}
+
+export async function findToken(
+  db: Kysely<Database>,
+  tokenHash: string,
+): Promise<OneTimeTokenRecord | undefined> {
+  const row = await db
+    .selectFrom("one_time_tokens")
+    .selectAll()
+    .where("token_hash", "=", tokenHash)
+    .executeTakeFirst();
+  return row
+    ? {
+        tokenHash: row.token_hash,
+        purpose: row.purpose,
+        userId: row.user_id,
+        email: row.email,
+        expiresAt: row.expires_at,
+      }
+    : undefined;
+}
+
+/** Deletes the token; true only for the one caller whose delete removed it (two racing uses: one wins). */
+export async function deleteToken(db: Kysely<Database>, tokenHash: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom("one_time_tokens")
+    .where("token_hash", "=", tokenHash)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) === 1;
+}
+
+/** Deletes an account's tokens of the given purposes (a password change kills its reset links). */
+export async function deleteTokensOf(
+  db: Kysely<Database>,
+  userId: string,
+  purposes: readonly string[],
+): Promise<void> {
+  await db
+    .deleteFrom("one_time_tokens")
+    .where("user_id", "=", userId)
+    .where("purpose", "in", purposes)
+    .execute();
+}
