@@ -1,4 +1,5 @@
 import {
+  createAccountLinks,
   createDatabase,
   createUseCases,
   createWarden,
@@ -10,12 +11,13 @@ import type { Logger } from "pino";
 import { createLiveSessions, type LiveSessions } from "./cache/live-sessions.js";
 import { createUserRows, type UserRows } from "./cache/user-rows.js";
 import type { ServerDeps } from "./context.js";
+import { createMailer } from "./mail/mailer.js";
 import { createThrottle } from "./security/throttle.js";
 import { version } from "./version.js";
 
 export interface Running {
   readonly deps: ServerDeps;
-  /** Stops the background jobs and closes Redis and the database. */
+  /** Stops the background jobs, waits for mails in flight, and closes SMTP, Redis and the database. */
   close(): Promise<void>;
 }
 
@@ -71,13 +73,24 @@ export async function bootstrap(config: WardenConfig, logger: Logger): Promise<R
   keyReload.unref();
   cleanup.unref();
 
-  const useCases = createUseCases({ ...warden, throttle, liveSessions });
-  const deps: ServerDeps = { warden, useCases, liveSessions, userRows, logger, version };
+  const mailer = createMailer({ mail: config.mail, production: config.production, logger });
+  const links = createAccountLinks(config.links);
+  const useCases = createUseCases({
+    ...warden,
+    throttle,
+    liveSessions,
+    mailer,
+    links,
+    accountRules: config.accountRules,
+  });
+  const deps: ServerDeps = { warden, useCases, liveSessions, userRows, mailer, logger, version };
   return {
     deps,
     async close() {
       clearInterval(keyReload);
       clearInterval(cleanup);
+      // Mails still being composed may read the database: they finish first.
+      await mailer.close();
       await liveSessions?.close();
       await userRows?.close();
       throttleRedis?.disconnect();

@@ -3,6 +3,7 @@ import type { RequestFacts, UseCases, Warden } from "@warden/auth-core";
 import type { Logger } from "pino";
 import type { LiveSessions } from "./cache/live-sessions.js";
 import type { UserRows } from "./cache/user-rows.js";
+import type { ServerMailer } from "./mail/mailer.js";
 
 /** What the server is built from; tests build it too, against a real database. */
 export interface ServerDeps {
@@ -12,6 +13,8 @@ export interface ServerDeps {
   readonly liveSessions: LiveSessions;
   /** Users for reads like `users.me`, without a query each; logins always read the database. */
   readonly userRows: UserRows;
+  /** The use cases' mailer; tests wait on `idle()` for the mails sent in the background. */
+  readonly mailer: ServerMailer;
   readonly logger: Logger;
   readonly version: string;
 }

@@ -1,10 +1,13 @@
 import {
+  createAccountLinks,
   createUseCases,
   createWarden,
   type User,
   type WardenConfig,
   type WardenDatabase,
 } from "@warden/auth-core";
+import { createLogger } from "../logger.js";
+import { mailerOver } from "../mail/mailer.js";
 import { createThrottle } from "../security/throttle.js";
 
 /** `warden-server promote <username>`: how the first admin comes to be. */
@@ -23,6 +26,10 @@ export async function promoteUser(
     liveSessions: {
       isLive: async (id, userId) => (await warden.sessions.findLive(id))?.userId === userId,
     },
+    // Promoting sends no mail.
+    mailer: mailerOver(null, config.mail.from, createLogger("silent")),
+    links: createAccountLinks(config.links),
+    accountRules: config.accountRules,
   });
   return useCases.setRole(
     { kind: "system", name: "warden-server promote" },

@@ -1,6 +1,7 @@
 // Test tooling for packages that run Warden in their own tests (the client, examples) and for the benchmark.
 
 export { createLiveSessions } from "../cache/live-sessions.js";
+export { linkIn, type MailCatcher, type ParsedMail, startMailCatcher } from "./mail-catcher.js";
 export { type NodeRun, runCommand, runNode } from "./run-node.js";
 export {
   freePort,

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseConfig } from "@warden/auth-core";
 import type { TestDatabase } from "@warden/auth-core/testing";
 import type { FastifyInstance } from "fastify";
@@ -19,6 +22,8 @@ export interface TestServer {
  * The real server over `database`, listening on an ephemeral port, or on
  * `env.PORT` when given (with WARDEN_ISSUER set to match, for a test whose
  * client follows absolute URLs the server publishes, like a browser).
+ * Mail goes to `env.SMTP_URL` (a `startMailCatcher()`'s); without it, to
+ * `.eml` files in a folder of its own (or `env.MAIL_DIR`), removed on close.
  */
 export async function startTestServer(
   database: TestDatabase,
@@ -26,11 +31,14 @@ export async function startTestServer(
   /** The logger the server runs with; by default one at TEST_LOG_LEVEL (silent). */
   logger: Logger = createLogger(process.env.TEST_LOG_LEVEL ?? "silent"),
 ): Promise<TestServer> {
+  const mailDir =
+    env.MAIL_DIR === undefined ? await mkdtemp(join(tmpdir(), "warden-test-mail-")) : undefined;
   const config = parseConfig({
     DATABASE_URL: database.url,
     BCRYPT_COST: "10",
     WARDEN_ISSUER: TEST_ISSUER,
     LOG_LEVEL: "silent",
+    ...(mailDir ? { MAIL_DIR: mailDir } : {}),
     ...env,
   });
   const running = await bootstrap(config, logger);
@@ -43,6 +51,7 @@ export async function startTestServer(
     async close() {
       await app.close();
       await running.close();
+      if (mailDir) await rm(mailDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,43 @@
+import nodemailer from "nodemailer";
+import type { Delivery } from "./delivery.js";
+
+/**
+ * Delivery to SMTP_URL through nodemailer: `smtps://` speaks TLS from the
+ * first byte (port 465 by default); `smtp://` (port 587 by default) upgrades
+ * with STARTTLS when the server offers it. One connection per mail: an auth
+ * service sends few.
+ */
+export function createSmtpDelivery(smtpUrl: string): Delivery {
+  const url = new URL(smtpUrl);
+  const secure = url.protocol === "smtps:";
+  const user = decodeURIComponent(url.username);
+  const pass = decodeURIComponent(url.password);
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const transport = nodemailer.createTransport({
+    host,
+    ...(url.port ? { port: Number(url.port) } : {}),
+    secure,
+    ...(user ? { auth: { user, pass } } : {}),
+    // A request waiting for its mail (a resend) should hear of a dead server in seconds, not minutes.
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
+  return {
+    description: `${url.protocol}//${url.host}`,
+    secrets: [user, pass, url.username, url.password].filter((secret) => secret.length > 0),
+    async deliver(message) {
+      const info = await transport.sendMail({
+        from: message.from,
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+      });
+      return { messageId: String(info.messageId) };
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}
