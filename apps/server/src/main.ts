@@ -127,7 +127,10 @@ program
   .description(
     "import the users of an older (FastAPI-style) service from its users table, bcrypt hashes unchanged; a second run adds nothing",
   )
-  .requiredOption("--from <url>", "the old service's database URL (file:, postgres://, mysql://)")
+  .requiredOption(
+    "--from <url>",
+    "the old service's database URL: file:, postgres://, mysql://, or its SQLAlchemy URL (sqlite:///app.db, postgresql+psycopg://…, mysql+pymysql://…)",
+  )
   .option("--table <name>", "the old table", "users")
   .option("--username-column <column>", "default: username")
   .option("--email-column <column>", "default: email")

@@ -37,7 +37,15 @@ describe("config", () => {
     [{ PASSWORD_MIN_LENGTH: "65" }, /PASSWORD_MIN_LENGTH must be from 8 to 64/],
     [{ ACCESS_TOKEN_TTL: "soon" }, /ACCESS_TOKEN_TTL must be seconds/],
     [{ JWT_ALGORITHM: "none" }, /JWT_ALGORITHM must be one of/],
-    [{ DATABASE_URL: "sqlite://x" }, /DATABASE_URL must start with/],
+    [
+      { DATABASE_URL: "oracle://x/db" },
+      /DATABASE_URL must start with "file:".*or be a SQLAlchemy URL/,
+    ],
+    [{ DATABASE_URL: "sqlite://x" }, /DATABASE_URL is a SQLite URL with a host/],
+    [
+      { DATABASE_URL: "postgresql+psycopg://u:pw@db/app?sslmode=prefer" },
+      /DATABASE_URL has sslmode=prefer/,
+    ],
     [{ PORT: "70000" }, /PORT must be from 0 to 65535/],
     [{ JWT_ALGORITHM: "HS256", JWT_SECRET: "too-short" }, /JWT_SECRET must be at least 32 bytes/],
   ])("refuses %o, naming the variable and the rule", (env, message) => {
@@ -111,6 +119,48 @@ describe("config from a FastAPI service's .env", () => {
     expect(() => parseConfig({ ACCESS_TOKEN_EXPIRE_MINUTES: "soon" })).toThrow(
       /ACCESS_TOKEN_EXPIRE_MINUTES must be a whole number of minutes/,
     );
+  });
+
+  it.each([
+    ["sqlite:///./app.db", "file:./app.db", "a SQLAlchemy URL (sqlite), read as file:./app.db"],
+    [
+      "sqlite:////srv/old/app.db",
+      "file:/srv/old/app.db",
+      "a SQLAlchemy URL (sqlite), read as file:/srv/old/app.db",
+    ],
+    [
+      "postgresql+psycopg://app:p%40ss:w/rd@db:5432/app?sslmode=require",
+      "postgresql://app:p%40ss%3Aw%2Frd@db:5432/app?sslmode=require&uselibpqcompat=true",
+      "a SQLAlchemy URL (postgresql+psycopg: Warden uses its own driver), read as postgresql://app:***@db:5432/app?sslmode=require&uselibpqcompat=true",
+    ],
+    [
+      "postgresql+asyncpg://app:pw@db/app",
+      "postgresql://app:pw@db/app",
+      "a SQLAlchemy URL (postgresql+asyncpg: Warden uses its own driver), read as postgresql://app:***@db/app",
+    ],
+    [
+      "mysql+pymysql://app:pw@db:3306/app?charset=utf8mb4",
+      "mysql://app:pw@db:3306/app",
+      "a SQLAlchemy URL (mysql+pymysql: Warden uses its own driver), read as mysql://app:***@db:3306/app; dropped: charset (Warden always talks utf8mb4)",
+    ],
+    [
+      "mariadb+mariadbconnector://app:pw@db/app",
+      "mysql://app:pw@db/app",
+      "a SQLAlchemy URL (mariadb+mariadbconnector: Warden uses its own driver), read as mysql://app:***@db/app",
+    ],
+  ])("reads the SQLAlchemy URL %s in DATABASE_URL as %s, with one notice", (value, url, readAs) => {
+    const config = parseConfig({ DATABASE_URL: value });
+    expect(config.databaseUrl).toBe(url);
+    expect(config.notices).toEqual([`DATABASE_URL is ${readAs}`]);
+    expect(config.notices.join("\n")).not.toMatch(/:pw@|p%40ss/);
+  });
+
+  it("adds no notice for Warden's own DATABASE_URL forms", () => {
+    for (const url of ["file:./x.db", "postgres://u:pw@db/app", "mysql://u:pw@db/app"]) {
+      const config = parseConfig({ DATABASE_URL: url });
+      expect(config.databaseUrl).toBe(url);
+      expect(config.notices).toEqual([]);
+    }
   });
 
   it("builds DATABASE_URL from the MYSQL_* variables, the password URL-encoded", () => {

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
+import { DatabaseUrlError, readDatabaseUrl } from "./db/sqlalchemy-url.js";
 import { ConfigError } from "./errors.js";
 
 export const SIGNING_ALGORITHMS = ["EdDSA", "ES256", "RS256", "HS256"] as const;
@@ -252,6 +253,21 @@ function mapLegacyVariables(env: Environment): {
         database: "POSTGRES_DB",
       });
       if (url) use("DATABASE_URL", url.from, url.url);
+    }
+  }
+
+  // A SQLAlchemy URL (sqlite:///./app.db, postgresql+psycopg://…) is read in Warden's form.
+  const databaseUrl = present(mapped, "DATABASE_URL");
+  if (databaseUrl !== undefined) {
+    try {
+      const read = readDatabaseUrl(databaseUrl);
+      mapped.DATABASE_URL = read.url;
+      if (read.readAs) notices.push(`DATABASE_URL is ${read.readAs}`);
+    } catch (error) {
+      if (!(error instanceof DatabaseUrlError)) throw error;
+      const from = sources.DATABASE_URL;
+      problems.push(`${from ? `${from} (as DATABASE_URL)` : "DATABASE_URL"} ${error.message}`);
+      mapped.DATABASE_URL = undefined;
     }
   }
   return { env: mapped, notices, sources, problems };

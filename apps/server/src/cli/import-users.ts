@@ -28,6 +28,7 @@ export async function importUsers(
 ): Promise<LegacyImportReport> {
   const batchSize = options.batchSize === undefined ? undefined : Number(options.batchSize);
   const source = await openLegacyDatabase(options.from);
+  if (source.readAs) progress(`import-users: --from is ${source.readAs}`);
   try {
     const report = await importLegacyUsers(source.db, database.db, {
       table: options.table,

@@ -36,8 +36,18 @@ describeEachDatabase("import-users", (current) => {
     return hash;
   };
 
-  const importUsers = async (args: readonly string[]): Promise<NodeRun> => {
-    const run = await runServerCommand(server, ["import-users", "--from", old.url, ...args]);
+  /** The old database's URL as the FastAPI service's `.env` has it: SQLAlchemy's form. */
+  const sqlalchemyUrl = (url: string): string => {
+    if (url.startsWith("file:/")) return `sqlite:///${url.slice("file:".length)}`;
+    if (url.startsWith("postgres://"))
+      return `${url.replace(/^postgres:/, "postgresql+psycopg:")}?sslmode=disable`;
+    if (url.startsWith("mysql://"))
+      return `${url.replace(/^mysql:/, "mysql+pymysql:")}?charset=utf8mb4`;
+    throw new Error(`no SQLAlchemy form for ${url}`);
+  };
+
+  const importUsers = async (args: readonly string[], from: string = old.url): Promise<NodeRun> => {
+    const run = await runServerCommand(server, ["import-users", "--from", from, ...args]);
     const printed = `${run.stdout}${run.stderr}`;
     for (const hash of hashes) expect(printed).not.toContain(hash.slice(-20));
     expect(printed).not.toMatch(/\$2[aby]\$\d\d\$/);
@@ -66,6 +76,9 @@ describeEachDatabase("import-users", (current) => {
 
     const pbkdf2 = "$pbkdf2-sha256$29000$N2YuTa1VKgVgjJHy$Xw0xbVZm1q9C3RGVn3ZuDY3e0OJhbcfaQ";
     hashes.push(pbkdf2);
+    const djangoPbkdf2 =
+      "pbkdf2_sha256$600000$c2FsdHNhbHRzYWx0$Tm90QVJlYWxIYXNoQnV0U2hhcGVkTGlrZU9uZT0=";
+    hashes.push(djangoPbkdf2);
 
     // Seed 1: users(id, username, hashed_password)
     await db.schema
@@ -115,6 +128,7 @@ describeEachDatabase("import-users", (current) => {
       [1, "grace", "grace@example.com", "Grace Hopper", await bcrypt(pw("grace"), "2a")],
       [2, "heidi", "heidi@example.com", null, await bcrypt(pw("heidi"), "2y")],
       [3, "alice", "alice2@example.com", "Another Alice", await bcrypt(pw("alice2"))],
+      [4, "ivan", "ivan@example.com", "Ivan", djangoPbkdf2],
     ];
     for (const [id, username, email, name, hash] of seed3)
       await insert("full_users", { id, username, email, name, hashed_password: hash });
@@ -161,9 +175,22 @@ describeEachDatabase("import-users", (current) => {
     expect(again.stdout).toContain('skipped id 1: Warden already has the username "alice"');
   });
 
-  it("users(id, email, password, created_at): usernames from the email, kept creation times", async () => {
-    const run = await importUsers(["--table", "email_users"]);
+  it("users(id, email, password, created_at), --from in SQLAlchemy's form: usernames from the email, kept creation times", async () => {
+    const from = sqlalchemyUrl(old.url);
+    const run = await importUsers(["--table", "email_users"], from);
     expect(run.code).toBe(0);
+    const driver = { sqlite: "sqlite", postgres: "postgresql+psycopg", mysql: "mysql+pymysql" }[
+      current().dialect
+    ];
+    expect(run.stderr.split("\n")[0]).toBe(
+      `import-users: --from is a SQLAlchemy URL (${driver}${driver === "sqlite" ? "" : ": Warden uses its own driver"}), read as ${
+        current().dialect === "postgres"
+          ? `${old.url.replace(/^postgres:/, "postgresql:")}?sslmode=disable&uselibpqcompat=true`
+          : current().dialect === "mysql"
+            ? `${old.url}; dropped: charset (Warden always talks utf8mb4)`
+            : old.url
+      }`,
+    );
     expect(run.stdout).toContain(
       `changed id 2: username "frank.o'neil" (from the email) → "frank.o_neil" (invalid characters replaced with _)`,
     );
@@ -182,7 +209,7 @@ describeEachDatabase("import-users", (current) => {
       .executeTakeFirstOrThrow();
     expect(erin).toEqual({ created_at: "2021-03-04T05:06:07.000Z", name: "erin" });
 
-    const again = await importUsers(["--table", "email_users"]);
+    const again = await importUsers(["--table", "email_users"], from);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^imported 0, changed 0, skipped 3 \(/m);
   });
@@ -198,7 +225,10 @@ describeEachDatabase("import-users", (current) => {
     ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('skipped id 3: Warden already has the username "alice"');
-    expect(run.stdout).toMatch(/^imported 2, changed 0, skipped 1 \(/m);
+    expect(run.stdout).toContain(
+      `skipped id 4: the password hash is not bcrypt ($2a$, $2b$ or $2y$): its scheme is Django's "pbkdf2_sha256"`,
+    );
+    expect(run.stdout).toMatch(/^imported 2, changed 0, skipped 2 \(/m);
 
     const grace = await trpc<{ accessToken: string }>(server, "auth.login", {
       input: { username: "grace", password: passwords.get("grace") },
@@ -212,7 +242,26 @@ describeEachDatabase("import-users", (current) => {
     expect(await login("heidi", passwords.get("heidi") as string)).toBe(200);
 
     const again = await importUsers(["--table", "full_users"]);
-    expect(again.stdout).toMatch(/^imported 0, changed 0, skipped 3 \(/m);
+    expect(again.stdout).toMatch(/^imported 0, changed 0, skipped 4 \(/m);
+  });
+
+  it("refuses a --from it cannot read, naming --from and printing no password", async () => {
+    const scheme = await importUsers([], "oracle+cx_oracle://app:s3cret-pw@old-db/app");
+    expect(scheme.code).toBe(1);
+    expect(scheme.stderr).toMatch(
+      /^warden-server: --from must start with "file:".*or be a SQLAlchemy URL \(/,
+    );
+    const sqlalchemy = sqlalchemyUrl(old.url);
+    const parameter = await importUsers(
+      [],
+      `${sqlalchemy}${sqlalchemy.includes("?") ? "&" : "?"}connect_args=1`,
+    );
+    expect(parameter.code).toBe(1);
+    expect(parameter.stderr).toMatch(/^warden-server: --from has the parameter "connect_args"/);
+    const missing = await importUsers([], "sqlite:////nonexistent/old/app.db");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('warden-server: no SQLite file at "/nonexistent/old/app.db"\n');
+    for (const run of [scheme, parameter, missing]) expect(run.stderr).not.toContain("s3cret");
   });
 
   it("refuses an unknown table or column, writing nothing", async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeEachDatabase } from "../testing/describe-each-database.js";
 import {
   createTestDatabase,
@@ -6,7 +6,12 @@ import {
   type TestDatabase,
 } from "../testing/test-database.js";
 import { insertUser } from "../user/user.repository.js";
-import { importLegacyUsers, LegacyImportError, openLegacyDatabase } from "./legacy-users.js";
+import {
+  importLegacyUsers,
+  LegacyImportError,
+  notBcryptReason,
+  openLegacyDatabase,
+} from "./legacy-users.js";
 
 /* The import's rules, called directly, with an old table of every awkward row. */
 
@@ -154,5 +159,51 @@ describeEachDatabase("importLegacyUsers", (current) => {
       }),
     ).rejects.toThrow(/--password-column: table "accounts" has no column "nope"/);
     await expect(openLegacyDatabase("file:/nonexistent/old.db")).rejects.toThrow(LegacyImportError);
+    await expect(openLegacyDatabase("sqlite:////nonexistent/old.db")).rejects.toThrow(
+      'no SQLite file at "/nonexistent/old.db"',
+    );
+  });
+});
+
+describe("openLegacyDatabase", () => {
+  it("refuses a URL it cannot read, naming --from", async () => {
+    await expect(openLegacyDatabase("oracle://u:pw@h/db")).rejects.toThrow(
+      /^--from must start with "file:".*or be a SQLAlchemy URL/,
+    );
+    await expect(openLegacyDatabase("sqlite:///app.db?mode=ro")).rejects.toThrow(
+      /^--from has the parameter "mode"/,
+    );
+    await expect(openLegacyDatabase("oracle://u:pw@h/db")).rejects.toThrow(LegacyImportError);
+  });
+});
+
+describe("notBcryptReason", () => {
+  const reason = "the password hash is not bcrypt ($2a$, $2b$ or $2y$)";
+  it.each([
+    [
+      "$pbkdf2-sha256$29000$N2YuTa1VKgVgjJHy$Xw0xbVZm1q9C3RGVn3ZuDY3e0OJhbcfaQ",
+      ': its scheme is "pbkdf2-sha256"',
+    ],
+    [
+      "pbkdf2_sha256$600000$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA=",
+      ': its scheme is Django\'s "pbkdf2_sha256"',
+    ],
+    ["argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdA$aGFzaA", ': its scheme is Django\'s "argon2"'],
+    ["$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo", ': its scheme is "argon2id"'],
+    ["$6$rounds=5000$salt$hash", ': its scheme is "sha512-crypt"'],
+    [
+      "$bcrypt-sha256$v=2,t=2b,r=12$n79VH.0Q2TMWmt3Oqt9uku$Kq4Noyk3094Y2QlB8NdRT8SvGiI4ft2",
+      ': its scheme is "bcrypt-sha256"',
+    ],
+    ["$2b$12$tooshort", ": it starts as one but is malformed"],
+    // Nothing unknown is printed: a plain-text password, an unknown prefix, a hex digest.
+    ["hunter2$secret", ""],
+    ["$hunter2$secret", ""],
+    ["$constructor$x", ""],
+    ["5f4dcc3b5aa765d61d8327deb882cf99", ""],
+  ])("names the scheme of %s when it is a known one", (hash, rest) => {
+    const got = notBcryptReason(hash);
+    expect(got).toBe(`${reason}${rest}`);
+    expect(got).not.toContain(hash.slice(-8));
   });
 });

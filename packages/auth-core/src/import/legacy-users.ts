@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { Kysely, SqliteDialect, sql } from "kysely";
 import { createDatabase, dialectOf } from "../db/database.js";
 import type { Database } from "../db/schema.js";
+import { DatabaseUrlError, readDatabaseUrl } from "../db/sqlalchemy-url.js";
 import { newId } from "../ids.js";
 import { unstorableTextReason } from "../input/unstorable-text.js";
 import { findTakenIdentity, insertUser } from "../user/user.repository.js";
@@ -29,17 +30,28 @@ export interface LegacyImportOptions {
   readonly now?: (() => string) | undefined;
 }
 
-/** The old service's database, to read from: a URL as DATABASE_URL takes. */
+/** The old service's database, to read from: a URL as DATABASE_URL takes, or SQLAlchemy's form. */
 export interface LegacyDatabase {
   readonly db: Kysely<unknown>;
+  /** Set when `--from` was a SQLAlchemy URL: what it was read as (no password). */
+  readonly readAs: string | undefined;
   destroy(): Promise<void>;
 }
 
 /**
- * Opens the old database. A SQLite file is opened read-only, and must exist:
- * the import neither creates a file nor switches the old one to WAL.
+ * Opens the old database (`--from`): Warden's URL forms, or the SQLAlchemy URL
+ * of the old service's `.env`. A SQLite file is opened read-only, and must
+ * exist: the import neither creates a file nor switches the old one to WAL.
  */
-export async function openLegacyDatabase(url: string): Promise<LegacyDatabase> {
+export async function openLegacyDatabase(from: string): Promise<LegacyDatabase> {
+  let url: string;
+  let readAs: string | undefined;
+  try {
+    ({ url, readAs } = readDatabaseUrl(from));
+  } catch (error) {
+    if (error instanceof DatabaseUrlError) throw new LegacyImportError(`--from ${error.message}`);
+    throw error;
+  }
   if (dialectOf(url) === "sqlite") {
     const location = url.slice("file:".length);
     if (location === "" || location === ":memory:" || !existsSync(location))
@@ -50,10 +62,10 @@ export async function openLegacyDatabase(url: string): Promise<LegacyDatabase> {
         database: new SQLite(location, { readonly: true, fileMustExist: true }),
       }),
     });
-    return { db, destroy: () => db.destroy() };
+    return { db, readAs, destroy: () => db.destroy() };
   }
   const database = createDatabase(url, { poolSize: 2 });
-  return { db: database.db as Kysely<unknown>, destroy: () => database.destroy() };
+  return { db: database.db as Kysely<unknown>, readAs, destroy: () => database.destroy() };
 }
 
 /** The old table's columns the import reads. */
@@ -92,6 +104,66 @@ const PASSWORD_COLUMNS = ["hashed_password", "password", "password_hash"];
 const NAME_COLUMNS = ["name", "full_name"];
 /** bcrypt as passlib, PHP and the bcrypt libraries write it; Warden verifies all three unchanged. */
 const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+/**
+ * Schemes recognised by their prefix, to name in a skip reason: passlib's and
+ * crypt(3)'s `$<id>$…`, Django's `<algorithm>$…`. Only a listed name is ever
+ * printed, never the hash (nor a plain-text password that happens to hold a "$").
+ */
+const CRYPT_SCHEMES: Readonly<Record<string, string>> = {
+  "1": "md5-crypt",
+  "2": "bcrypt-2",
+  "2x": "bcrypt-2x",
+  "5": "sha256-crypt",
+  "6": "sha512-crypt",
+  "7": "scrypt",
+  y: "yescrypt",
+  gy: "gost-yescrypt",
+  apr1: "apr-md5-crypt",
+  md5: "sun-md5-crypt",
+  sha1: "sha1-crypt",
+  P: "phpass",
+  H: "phpass",
+  pbkdf2: "pbkdf2-sha1",
+  "pbkdf2-sha1": "pbkdf2-sha1",
+  "pbkdf2-sha256": "pbkdf2-sha256",
+  "pbkdf2-sha512": "pbkdf2-sha512",
+  argon2i: "argon2i",
+  argon2d: "argon2d",
+  argon2id: "argon2id",
+  scrypt: "scrypt",
+  "bcrypt-sha256": "bcrypt-sha256",
+};
+const DJANGO_SCHEMES = new Set([
+  "pbkdf2_sha256",
+  "pbkdf2_sha1",
+  "argon2",
+  "bcrypt_sha256",
+  "bcrypt",
+  "scrypt",
+  "sha1",
+  "md5",
+  "unsalted_sha1",
+  "unsalted_md5",
+  "crypt",
+]);
+
+/**
+ * Why a hash is not one Warden takes, naming its scheme when its prefix is a
+ * known one (`its scheme is "pbkdf2-sha256"`, `its scheme is Django's "pbkdf2_sha256"`).
+ */
+export function notBcryptReason(hash: string): string {
+  const reason = "the password hash is not bcrypt ($2a$, $2b$ or $2y$)";
+  if (/^\$2[aby]\$/.test(hash)) return `${reason}: it starts as one but is malformed`;
+  const crypt = /^\$([A-Za-z0-9-]{1,20})\$/.exec(hash)?.[1];
+  const cryptScheme =
+    crypt !== undefined && Object.hasOwn(CRYPT_SCHEMES, crypt) ? CRYPT_SCHEMES[crypt] : undefined;
+  if (cryptScheme) return `${reason}: its scheme is "${cryptScheme}"`;
+  const django = /^([a-z0-9_]{2,20})\$/.exec(hash)?.[1];
+  if (django !== undefined && DJANGO_SCHEMES.has(django))
+    return `${reason}: its scheme is Django's "${django}"`;
+  return reason;
+}
+
 const USERNAME_MIN = 3;
 const USERNAME_MAX = 32;
 const NAME_MAX = 100;
@@ -228,11 +300,7 @@ function planImport(
       continue;
     }
     if (!BCRYPT_HASH.test(hash)) {
-      const scheme = /^\$([A-Za-z0-9-]{1,20})\$/.exec(hash)?.[1];
-      skipped.push({
-        id,
-        reason: `the password hash is not bcrypt ($2a$, $2b$ or $2y$)${scheme ? `: its scheme is "${scheme}"` : ""}`,
-      });
+      skipped.push({ id, reason: notBcryptReason(hash) });
       continue;
     }
     const email = text(row.email);
