@@ -8,7 +8,10 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** A failure the CLI explains in one line and turns into an exit status. */
+/**
+ * A failure the CLI explains in a line (or one line per bad field) and turns
+ * into an exit status.
+ */
 export class CliError extends Error {
   readonly exitCode: ExitCode;
   constructor(message: string, exitCode: ExitCode = EXIT.failure, options?: ErrorOptions) {

@@ -21,6 +21,8 @@ export interface CliContext {
   readonly options: GlobalOptions;
   readonly store: CredentialsStore;
   readonly client: WardenClient;
+  /** The time now: tests give a fixed clock. */
+  now(): Date;
   /** Prints the procedure's output as JSON with `--json`, else the text. */
   print(output: unknown, text: () => string): void;
 }
@@ -53,6 +55,7 @@ export function createContext(options: GlobalOptions): CliContext {
     options,
     store,
     client,
+    now: () => new Date(),
     print(output, text) {
       process.stdout.write(
         options.json ? `${JSON.stringify(output, null, 2)}\n` : `${text().replace(/\n$/, "")}\n`,

@@ -168,6 +168,52 @@ describe("warden against a real server", () => {
     expect((await warden(["--help"])).code).toBe(0);
   });
 
+  it("a refused password or field ends register with one line per bad field, exit 1", async () => {
+    const { warden } = cliFor(server, await tempFolder());
+    const register = (username: string, email: string, password: string, ...more: string[]) =>
+      warden(
+        [
+          "register",
+          "--username",
+          username,
+          "--email",
+          email,
+          "--name",
+          "R",
+          "--password-stdin",
+          ...more,
+        ],
+        `${password}\n`,
+      );
+    // Without a terminal there is no one to ask again: the same exit status as before.
+    const short = await register("short_pw", "short@example.com", "short");
+    expect(short).toMatchObject({
+      code: 1,
+      stdout: "",
+      stderr: "warden: password: must be at least 8 characters\n",
+    });
+    const common = await register("common_pw", "common@example.com", "password");
+    expect(common).toMatchObject({
+      code: 1,
+      stderr: "warden: password: is one of the most common passwords; choose another\n",
+    });
+    const two = await register("x", "not-an-email", PASSWORD);
+    expect(two.code).toBe(1);
+    expect(two.stderr).toBe(
+      "warden: username: must be at least 3 characters\nwarden: email: must be a valid email address\n",
+    );
+    // The code is for --debug only.
+    const debug = await register("short_pw", "short@example.com", "short", "--debug");
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toMatch(
+      /^warden: password: must be at least 8 characters\ncode: BAD_REQUEST \(HTTP 400, auth\.register\)\n/,
+    );
+
+    expect((await register("taken_name", "taken@example.com", PASSWORD)).code).toBe(0);
+    const taken = await register("TAKEN_NAME", "taken2@example.com", PASSWORD);
+    expect(taken).toMatchObject({ code: 1, stderr: "warden: that username is already taken\n" });
+  });
+
   it("an unanswered question without a terminal exits 2 at once", async () => {
     const { warden } = cliFor(server, await tempFolder());
     // "At once" is held by the test timeout: a prompt waiting on a closed stdin would never return.
@@ -236,10 +282,18 @@ describe("warden against a real server", () => {
 
     const listed = await warden(["sessions", "--json"]);
     expect(listed.code).toBe(0);
-    const sessions = JSON.parse(listed.stdout) as { id: string; current: boolean }[];
+    const sessions = JSON.parse(listed.stdout) as {
+      id: string;
+      current: boolean;
+      createdAt: string;
+    }[];
     expect(sessions).toHaveLength(2);
     const text = await warden(["sessions"]);
     expect(text.stdout).toMatch(/^\s+ID\s+CREATED/);
+    // Both sessions began moments ago: the table says so, and shows no ISO time.
+    expect(text.stdout).toMatch(/\b(now|\d+ seconds? ago)\s+(now|\d+ seconds? ago)\s+127\.0\.0\.1/);
+    expect(text.stdout).not.toMatch(/\d{4}-\d\d-\d\dT/);
+    expect(sessions.every((session) => /^\d{4}-\d\d-\d\dT.*Z$/.test(session.createdAt))).toBe(true);
 
     const theirs = sessions.find((session) => !session.current);
     if (!theirs) throw new Error("no other session");
@@ -249,7 +303,7 @@ describe("warden against a real server", () => {
 
     const again = await warden(["sessions", "revoke", theirs.id]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/NOT_FOUND/);
+    expect(again.stderr).toBe("warden: no such session\n");
 
     const mine = sessions.find((session) => session.current);
     if (!mine) throw new Error("no current session");
@@ -265,7 +319,7 @@ describe("warden against a real server", () => {
 
     const forbidden = await admin.warden(["admin", "users", "list"]);
     expect(forbidden.code).toBe(1);
-    expect(forbidden.stderr).toMatch(/FORBIDDEN/);
+    expect(forbidden.stderr).toBe("warden: admins only\n");
 
     expect((await runServerCommand(server, ["promote", "boss"])).code).toBe(0);
     // A promotion ends the user's sessions: they log in again, as admin.

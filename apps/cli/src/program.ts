@@ -10,7 +10,7 @@ import { token } from "./commands/token.js";
 import { whoami } from "./commands/whoami.js";
 import type { CliContext, GlobalOptions } from "./context.js";
 import { createContext, DEFAULT_SERVER } from "./context.js";
-import { toCliError } from "./failure.js";
+import { debugReport, prefixed, toCliError } from "./failure.js";
 import { VERSION } from "./version.js";
 
 function positiveInteger(value: string): number {
@@ -32,7 +32,7 @@ export function createProgram(outcome: { exitCode: number }): Command {
       new Option("--server <url>", `the Warden server (env WARDEN_URL, default ${DEFAULT_SERVER})`),
     )
     .option("--json", "print the procedure's output as JSON")
-    .option("--debug", "print stack traces on failure")
+    .option("--debug", "on failure, print the error code and stack trace too")
     .option("--username <username>", "answer the username question")
     .option("--email <email>", "answer the email question")
     .option("--name <name>", "answer the name question")
@@ -52,8 +52,8 @@ export function createProgram(outcome: { exitCode: number }): Command {
         outcome.exitCode = EXIT.ok;
       } catch (error) {
         const failure = toCliError(error, server);
-        process.stderr.write(`warden: ${failure.message}\n`);
-        if (options.debug) process.stderr.write(`${stackOf(failure)}\n`);
+        process.stderr.write(prefixed(failure.message));
+        if (options.debug) process.stderr.write(`${debugReport(failure)}\n`);
         outcome.exitCode = failure.exitCode;
       }
     };
@@ -155,12 +155,4 @@ export function createProgram(outcome: { exitCode: number }): Command {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-function stackOf(error: Error): string {
-  const lines = [error.stack ?? error.message];
-  for (let cause = error.cause; cause instanceof Error; cause = cause.cause) {
-    lines.push(`caused by: ${cause.stack ?? cause.message}`);
-  }
-  return lines.join("\n");
 }

@@ -39,8 +39,9 @@ describe.skipIf(!hasScript)("the hidden password prompt, through a pseudo-termin
     await rm(configHome, { recursive: true, force: true });
   });
 
-  it("asks for the password without echoing it, and logs in", async () => {
-    const command = [process.execPath, WARDEN_BIN, "--server", server.url, "login", "pty_user"]
+  /** `warden args…` in a pseudo-terminal: what it shows, keys to type, and its exit status. */
+  function inTerminal(args: readonly string[]) {
+    const command = [process.execPath, WARDEN_BIN, "--server", server.url, ...args]
       .map((part) => `'${part}'`)
       .join(" ");
     const child = spawn("script", ["-qfec", command, "/dev/null"], {
@@ -53,13 +54,41 @@ describe.skipIf(!hasScript)("the hidden password prompt, through a pseudo-termin
       stdio: ["pipe", "pipe", "pipe"],
     });
     let output = "";
+    let seen = 0;
     child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
     });
+    const closed = new Promise<number | null>((resolve) => child.once("close", resolve));
+    let exited = false;
+    void closed.then(() => {
+      exited = true;
+    });
+    return {
+      output: () => output,
+      /** Waits for `text` on the screen after what was waited for before (fails if warden exits first). */
+      async waitFor(text: string): Promise<void> {
+        for (;;) {
+          const at = output.indexOf(text, seen);
+          if (at >= 0) {
+            seen = at + text.length;
+            return;
+          }
+          if (exited) throw new Error(`exited before showing ${JSON.stringify(text)}: ${output}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      },
+      type: (keys: string) => child.stdin.write(`${keys}\r`),
+      closed,
+    };
+  }
+
+  it("asks for the password without echoing it, and logs in", async () => {
+    const terminal = inTerminal(["login", "pty_user"]);
     // Type the password once the prompt is on the screen, as a person would.
-    while (!output.includes("Password")) await new Promise((resolve) => setTimeout(resolve, 20));
-    child.stdin.write(`${password}\r`);
-    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    await terminal.waitFor("Password");
+    terminal.type(password);
+    const code = await terminal.closed;
+    const output = terminal.output();
     expect(code, output).toBe(0);
     expect(output).toContain("logged in to");
     expect(output).not.toContain(password);
@@ -67,5 +96,63 @@ describe.skipIf(!hasScript)("the hidden password prompt, through a pseudo-termin
       env: { XDG_CONFIG_HOME: configHome },
     });
     expect(whoami.stdout).toMatch(/^pty_user /);
+  });
+  it("register asks again for a password the server refuses, then registers", async () => {
+    const terminal = inTerminal([
+      "register",
+      "--username",
+      "pty_retry",
+      "--email",
+      "pty_retry@example.com",
+      "--name",
+      "Retry",
+    ]);
+    for (const refused of ["short", "password"]) {
+      await terminal.waitFor("Password");
+      terminal.type(refused);
+      await terminal.waitFor("Repeat the password");
+      terminal.type(refused);
+    }
+    await terminal.waitFor("Password");
+    terminal.type(password);
+    await terminal.waitFor("Repeat the password");
+    terminal.type(password);
+    const code = await terminal.closed;
+    const output = terminal.output();
+    expect(code, output).toBe(0);
+    expect(output).toContain("warden: password: must be at least 8 characters\r\n");
+    expect(output).toContain(
+      "warden: password: is one of the most common passwords; choose another\r\n",
+    );
+    expect(output).toContain("registered pty_retry on");
+    expect(output).not.toContain(password);
+    expect(output).not.toContain("BAD_REQUEST");
+    const login = await runCli(["--server", server.url, "login", "pty_retry", "--password-stdin"], {
+      env: { XDG_CONFIG_HOME: configHome },
+      stdin: password,
+    });
+    expect(login.code, login.stderr).toBe(0);
+  });
+
+  it("register still ends, exit 1, when the server refuses something other than the password", async () => {
+    const terminal = inTerminal([
+      "register",
+      "--username",
+      "pty_user",
+      "--email",
+      "pty_other@example.com",
+      "--name",
+      "Taken",
+    ]);
+    await terminal.waitFor("Password");
+    terminal.type(password);
+    await terminal.waitFor("Repeat the password");
+    terminal.type(password);
+    const code = await terminal.closed;
+    const output = terminal.output();
+    expect(code, output).toBe(1);
+    expect(output).toContain("warden: that username is already taken\r\n");
+    // Not asked again: the last question on the screen is the one answered.
+    expect(output.slice(output.lastIndexOf("Repeat the password"))).not.toContain("Password");
   });
 });
