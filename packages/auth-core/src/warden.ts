@@ -108,6 +108,10 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
     posts: createPostService({ db, clock }),
     audit: createAuditLog({ db, clock }),
     clients: createClientService({ db, clock }),
-    oneTimeTokens: createOneTimeTokenService({ db, clock }),
+    oneTimeTokens: createOneTimeTokenService({
+      db,
+      clock,
+      lockRows: database.dialect !== "sqlite",
+    }),
   };
 }

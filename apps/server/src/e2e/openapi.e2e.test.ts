@@ -2,6 +2,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { describeEachDatabase } from "@warden/auth-core/testing";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { type MailCatcher, startMailCatcher } from "../testing/mail-catcher.js";
 import { registerAdmin, startTestServer, type TestServer } from "../testing/test-server.js";
 
 interface OpenApiDocument {
@@ -29,13 +30,18 @@ const pointer = (segment: string) => segment.replace(/~/g, "~0").replace(/\//g, 
 
 describeEachDatabase("/openapi.json", (current) => {
   let server: TestServer;
+  let mail: MailCatcher;
   let document: OpenApiDocument;
   let ajv: Ajv2020;
   /** Which operations answered 2xx, as the document describes them. */
   const succeeded = new Set<string>();
 
   beforeAll(async () => {
-    server = await startTestServer(current(), { REGISTER_RATE_LIMIT: "off" });
+    mail = await startMailCatcher();
+    server = await startTestServer(current(), {
+      REGISTER_RATE_LIMIT: "off",
+      SMTP_URL: mail.smtpUrl,
+    });
     const response = await fetch(`${server.url}/openapi.json`);
     expect(response.status).toBe(200);
     document = (await response.json()) as OpenApiDocument;
@@ -43,7 +49,10 @@ describeEachDatabase("/openapi.json", (current) => {
     ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
     ajv.addSchema(document, "openapi.json");
   });
-  afterAll(async () => server?.close());
+  afterAll(async () => {
+    await server?.close();
+    await mail?.close();
+  });
 
   /** Makes the call, and checks that its status, media type and body are as the document says. */
   async function call(spec: Call): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -236,7 +245,57 @@ describeEachDatabase("/openapi.json", (current) => {
       path: `/api/admin/clients/${client.body.clientId}`,
       token: admin,
     });
-    await call({ operation: "POST /api/auth/logout", token: (await login2()).accessToken });
+    // Account recovery (#15): links' tokens are issued as the mails would carry them.
+    const { oneTimeTokens } = server.running.deps.warden;
+    const second2 = (await login2()).accessToken;
+    await call({ operation: "PATCH /api/users/me", token: second2, json: { name: "Doc Writer" } });
+    await call({ operation: "POST /api/auth/resend-verification", token: second2 });
+    await call({
+      operation: "POST /api/auth/verify-email",
+      json: {
+        token: await oneTimeTokens.issue(userId, "verify_email", 3600, `${username}@example.com`),
+      },
+    });
+    await call({ operation: "POST /api/auth/resend-verification", token: second2 });
+    await call({ operation: "POST /api/auth/verify-email", json: { token: "x".repeat(43) } });
+    await call({
+      operation: "POST /api/auth/request-password-reset",
+      json: { email: `${username}@example.com` },
+    });
+    await call({
+      operation: "POST /api/auth/reset-password",
+      json: {
+        token: await oneTimeTokens.issue(userId, "reset_password", 3600),
+        newPassword: "another-long-pass-9",
+      },
+    });
+    const third = (await login2()).accessToken;
+    await call({
+      operation: "POST /api/users/me/email",
+      token: third,
+      json: { newEmail: `${username}.new@example.com`, currentPassword: "another-long-pass-9" },
+    });
+    await call({ operation: "POST /api/auth/logout", token: third });
+
+    const doomed = await call({
+      operation: "POST /api/auth/register",
+      json: {
+        username: `${username}_x`,
+        email: `${username}_x@example.com`,
+        name: "Doomed",
+        password,
+      },
+    });
+    await call({
+      operation: "DELETE /api/admin/users/{id}",
+      path: `/api/admin/users/${doomed.body.id}`,
+      token: admin,
+    });
+    await call({
+      operation: "POST /api/users/delete-account",
+      token: (await login2()).accessToken,
+      json: { currentPassword: "another-long-pass-9" },
+    });
 
     async function login2() {
       return (

@@ -54,7 +54,7 @@ async function rest<T = unknown>(
   };
 }
 
-/** The routes the issue lists, exactly, and the health check every procedure's route brings. */
+/** The routes issue #14 lists, exactly, the health check, and those account recovery (#15) added. */
 const EXPECTED_ROUTES = [
   "GET /api/hello/{name}",
   "GET /api/health",
@@ -81,6 +81,14 @@ const EXPECTED_ROUTES = [
   "POST /api/admin/clients",
   "DELETE /api/admin/clients/{clientId}",
   "GET /api/admin/audit",
+  "POST /api/auth/verify-email",
+  "POST /api/auth/resend-verification",
+  "POST /api/auth/request-password-reset",
+  "POST /api/auth/reset-password",
+  "PATCH /api/users/me",
+  "POST /api/users/me/email",
+  "POST /api/users/delete-account",
+  "DELETE /api/admin/users/{id}",
 ];
 
 describe("the REST surface", () => {

@@ -51,6 +51,14 @@ const usersRouter = router({
       openapi: {
         method: "DELETE",
         path: "/api/admin/users/{id}",
+        errorResponses: {
+          400: "Invalid input",
+          401: "No valid access token",
+          403: "Not an admin",
+          404: "No such user",
+          409: "The last admin cannot be deleted",
+          503: "The database is unreachable",
+        },
         tags: ["admin"],
         summary: "Delete an account and its posts for good (the last admin cannot be deleted)",
       },

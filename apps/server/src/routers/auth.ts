@@ -120,6 +120,11 @@ export const authRouter = router({
       openapi: {
         method: "POST",
         path: "/api/auth/verify-email",
+        errorResponses: {
+          400: "The link is not valid: used, replaced by a newer one, or expired",
+          409: "Another account took the new address meanwhile",
+          503: "The database is unreachable",
+        },
         tags: ["auth"],
         summary:
           "Confirm an email address from the link mailed to it (a new account's, or a change)",
@@ -138,6 +143,14 @@ export const authRouter = router({
       openapi: {
         method: "POST",
         path: "/api/auth/resend-verification",
+        errorResponses: {
+          401: "No valid access token",
+          403: "A service token",
+          409: "The address is already verified",
+          412: "This server sends no mail",
+          429: "Three mails in 15 minutes already",
+          503: "The mail could not be sent, or the database is unreachable",
+        },
         tags: ["auth"],
         summary: "Mail a new verification link (the old one dies); 3 per 15 minutes",
       },
@@ -153,6 +166,12 @@ export const authRouter = router({
       openapi: {
         method: "POST",
         path: "/api/auth/request-password-reset",
+        errorResponses: {
+          400: "Invalid input",
+          412: "This server sends no mail",
+          429: "Too many requests for this address or from this network",
+          503: "The database is unreachable",
+        },
         tags: ["auth"],
         summary:
           "Mail a password-reset link if an account has this address (the answer is the same either way)",
@@ -171,6 +190,10 @@ export const authRouter = router({
       openapi: {
         method: "POST",
         path: "/api/auth/reset-password",
+        errorResponses: {
+          400: "The link is not valid, or the new password is refused",
+          503: "The database is unreachable",
+        },
         tags: ["auth"],
         summary: "Set a new password from a reset link; every session of the account ends",
         protect: false,

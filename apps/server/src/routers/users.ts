@@ -56,6 +56,15 @@ export const usersRouter = router({
       openapi: {
         method: "POST",
         path: "/api/users/me/email",
+        errorResponses: {
+          400: "Invalid input, or a wrong current password",
+          401: "No valid access token",
+          403: "A service token",
+          409: "The address is already registered",
+          412: "This server sends no mail",
+          429: "Too many wrong passwords",
+          503: "The mail could not be sent, or the database is unreachable",
+        },
         tags: ["users"],
         summary:
           "Start an email change: a confirmation link goes to the new address, a notice to the old",
@@ -73,6 +82,14 @@ export const usersRouter = router({
       openapi: {
         method: "POST",
         path: "/api/users/delete-account",
+        errorResponses: {
+          400: "Invalid input, or a wrong current password",
+          401: "No valid access token",
+          403: "A service token",
+          409: "The last admin cannot delete their account",
+          429: "Too many wrong passwords",
+          503: "The database is unreachable",
+        },
         tags: ["users"],
         summary: "Delete the caller's account and posts for good (the last admin cannot)",
       },

@@ -63,6 +63,7 @@ describeEachDatabase("importLegacyUsers", (current) => {
         name: "Taken",
         role: "user",
         createdAt: now,
+        emailVerified: false,
         passwordHash: bcrypt(99),
         disabled: false,
       },

@@ -477,6 +477,7 @@ export async function importLegacyUsers<SourceDatabase>(
               createdAt: user.createdAt,
               passwordHash: user.passwordHash,
               disabled: false,
+              emailVerified: false,
             },
             stamp,
           ));

@@ -10,13 +10,27 @@ export interface OneTimeTokenRecord {
   readonly expiresAt: string;
 }
 
-/** Stores a token, replacing every earlier one of the same account and purpose (a newer request kills older links). */
+/**
+ * Stores a token, replacing every earlier one of the same account and
+ * purpose (a newer request kills older links). The account's row is locked
+ * first: two replacements for one account (two reset requests at once)
+ * then run one after the other, where InnoDB's gap locks on the delete and
+ * the insert would otherwise deadlock them.
+ */
 export async function replaceToken(
   db: Kysely<Database>,
+  options: { lockRows: boolean },
   record: OneTimeTokenRecord,
   now: string,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    if (options.lockRows)
+      await trx
+        .selectFrom("users")
+        .select("id")
+        .where("id", "=", record.userId)
+        .forUpdate()
+        .execute();
     await trx
       .deleteFrom("one_time_tokens")
       .where("user_id", "=", record.userId)

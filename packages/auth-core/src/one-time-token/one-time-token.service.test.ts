@@ -56,6 +56,23 @@ describeEachDatabase("one-time tokens", (current) => {
     expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(1);
   });
 
+  it("ten parallel replacements for one account leave exactly one live token, without a deadlock", async () => {
+    const { warden, tokens, user } = await setUp();
+    const issued = await Promise.all(
+      Array.from({ length: 10 }, () => tokens.issue(user.id, "reset_password", 3600)),
+    );
+    const rows = await warden.database.db
+      .selectFrom("one_time_tokens")
+      .select("token_hash")
+      .where("user_id", "=", user.id)
+      .execute();
+    expect(rows).toHaveLength(1);
+    const live = await Promise.allSettled(
+      issued.map((token) => tokens.peek(token, ["reset_password"])),
+    );
+    expect(live.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(1);
+  });
+
   it("works for its purpose only, and dies when it expires", async () => {
     const { clock, tokens, user } = await setUp();
     const reset = await tokens.issue(user.id, "reset_password", 3600);

@@ -48,8 +48,10 @@ const INVALID = () =>
 export function createOneTimeTokenService(options: {
   readonly db: Kysely<Database>;
   readonly clock: Clock;
+  /** Row locks (PostgreSQL, MySQL); SQLite runs one write transaction at a time and needs none. */
+  readonly lockRows: boolean;
 }): OneTimeTokenService {
-  const { db, clock } = options;
+  const { db, clock, lockRows } = options;
 
   async function live(
     token: string,
@@ -84,6 +86,7 @@ export function createOneTimeTokenService(options: {
       const now = clock.now();
       await tokens.replaceToken(
         db,
+        { lockRows },
         {
           tokenHash: hashToken(token),
           purpose,

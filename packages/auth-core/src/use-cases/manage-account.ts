@@ -35,10 +35,14 @@ async function deleteAndRecord(
   by: string,
   request: RequestFacts,
 ): Promise<void> {
-  // Revoked first, so that every instance drops the sessions' tokens at once.
+  // A refusal (the last admin) must come before any session ends.
+  await deps.users.checkDeletable(user.id);
+  // Revoked before the rows go, so that every instance drops the sessions' tokens at once.
   const ended = await deps.sessions.revokeAll(user.id, "account_deleted");
   await deps.users.delete(user.id);
-  await recordAudit(deps.audit, request, {
+  // The event stays, without the deleted person's address: their own IP is not kept.
+  const facts = by === "self" ? { requestId: request.requestId } : request;
+  await recordAudit(deps.audit, facts, {
     kind: "account.deleted",
     userId: user.id,
     detail: { by, sessionsEnded: ended.length },

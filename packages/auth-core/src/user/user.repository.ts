@@ -191,6 +191,16 @@ export async function emailTaken(
   return row !== undefined;
 }
 
+export async function countActiveAdmins(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom("users")
+    .select((eb) => eb.fn.countAll<number | string>().as("count"))
+    .where("role", "=", "admin")
+    .where("disabled", "=", 0)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
 /** Text for a LIKE pattern, its wildcards taken literally (a plain, escape-free filter; the match is checked in code). */
 function likeLiteral(text: string): string {
   return text.replace(/[%_]/g, "_");

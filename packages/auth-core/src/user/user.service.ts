@@ -74,6 +74,11 @@ export interface UserService {
   updateName(userId: string, name: string): Promise<User>;
   /** Deletes the account for good. Throws NOT_FOUND or LAST_ADMIN. */
   delete(userId: string): Promise<void>;
+  /**
+   * Throws NOT_FOUND or LAST_ADMIN if deleting the account would be refused
+   * now: a check before the sessions end (delete itself decides races).
+   */
+  checkDeletable(userId: string): Promise<void>;
   /** Oldest first; `query` matches username, email or name, ignoring case. */
   list(options: {
     limit: number;
@@ -292,6 +297,15 @@ export function createUserService(options: UserServiceOptions): UserService {
       await users.updateName(db, userId, parsed.data.trim(), clock.nowIso());
       await changed(userId);
       return toUser(await requireAccount(userId));
+    },
+
+    async checkDeletable(userId) {
+      const account = await requireAccount(userId);
+      if (account.role === "admin" && !account.disabled) {
+        const admins = await users.countActiveAdmins(db);
+        if (admins <= 1)
+          throw new AuthError("LAST_ADMIN", { message: "the last admin cannot be deleted" });
+      }
     },
 
     async delete(userId) {
