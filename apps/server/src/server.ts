@@ -6,6 +6,7 @@ import Fastify, {
   type FastifyInstance,
   LogController,
 } from "fastify";
+import { registerAccountPages } from "./account-pages/index.js";
 import type { ServerDeps } from "./context.js";
 import {
   DATABASE_UNAVAILABLE_MESSAGE,
@@ -111,6 +112,7 @@ export async function createServer(
   await registerTrpc(app, deps, { maxBodySize: bodyLimit });
   await registerRestRoutes(app, deps);
   await registerApiReference(app, deps);
+  await registerAccountPages(app, deps);
   await app.register(async (oauth) => {
     await oauth.register(formbody, { bodyLimit });
     registerTokenEndpoint(oauth, deps);
