@@ -272,6 +272,11 @@ describeEachDatabase("robustness", (current) => {
     const me = await trpc<{ role: string }>(server, "users.me", { query: true, token: who.token });
     if (me.status === 200 && me.data?.role === who.role) return;
     const { warden } = server.running.deps;
+    // An admin's fuzzed admin.users.delete may have deleted the account: a fresh one replaces it.
+    if (!(await warden.users.findById(who.id))) {
+      Object.assign(who, await principal(who.role));
+      return;
+    }
     await warden.users.setDisabled(who.id, false);
     await warden.users.setRole(who.id, who.role);
     const token = await login(who.username, who.password);
