@@ -88,7 +88,7 @@ describe("warden against a real server", () => {
     expect(json.code).toBe(0);
     const user = JSON.parse(json.stdout) as Record<string, unknown>;
     expect(Object.keys(user).sort()).toEqual(
-      ["createdAt", "email", "id", "name", "role", "username"].sort(),
+      ["createdAt", "email", "emailVerified", "id", "name", "role", "username"].sort(),
     );
     expect(user).toMatchObject({ username: "ada", role: "user" });
     const before = await warden(["--json", "whoami"]);

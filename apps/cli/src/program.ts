@@ -1,5 +1,13 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { EXIT } from "./cli-error.js";
+import {
+  changeEmail,
+  deleteAccount,
+  resendVerification,
+  resetPassword,
+  setProfile,
+  verifyEmail,
+} from "./commands/account.js";
 import { createClient, listClients, revokeClient } from "./commands/admin-clients.js";
 import { listUsers, setDisabled, setRole } from "./commands/admin-users.js";
 import { login } from "./commands/login.js";
@@ -96,6 +104,49 @@ export function createProgram(outcome: { exitCode: number }): Command {
     .description("end one of your sessions")
     .argument("<id>", "the session id, from `warden sessions`")
     .action((id: string, _options, command: Command) => run(revokeSession)(command, id));
+
+  program
+    .command("verify-email")
+    .description("confirm an email address (a new account's, or a change) from its mailed link")
+    .argument("<token>", "the token of the link, or the whole link")
+    .action((tokenArgument: string, _options, command: Command) =>
+      run(verifyEmail)(command, tokenArgument),
+    );
+
+  program
+    .command("resend-verification")
+    .description("mail a new verification link to your address")
+    .action((_options, command: Command) => run(resendVerification)(command));
+
+  program
+    .command("reset-password")
+    .description(
+      "--email ADDRESS: mail a reset link; --token TOKEN: set a new password from it (asks twice)",
+    )
+    .option("--token <token>", "the token of the reset link, or the whole link")
+    .action((options: { token?: string }, command: Command) =>
+      run(resetPassword)(command, options),
+    );
+
+  const profile = program.command("profile").description("change your profile");
+  profile
+    .command("set")
+    .description("change your display name (--name)")
+    .action((_options, command: Command) => run(setProfile)(command));
+
+  program
+    .command("change-email")
+    .description(
+      "change your email address (asks your password; confirmed from a link mailed to it)",
+    )
+    .argument("<address>", "the new address")
+    .action((address: string, _options, command: Command) => run(changeEmail)(command, address));
+
+  program
+    .command("delete-account")
+    .description("delete your account and its posts for good (asks your password and username)")
+    .option("--yes", "do not ask to type the username (for scripts)")
+    .action((options: { yes?: boolean }, command: Command) => run(deleteAccount)(command, options));
 
   const admin = program.command("admin").description("administration (admins only)");
   const users = admin.command("users").description("manage users");

@@ -11,6 +11,9 @@ export async function whoami(ctx: CliContext): Promise<void> {
   const user = await ctx.client.users.me.query();
   ctx.print(
     user,
-    () => `${user.username} (${user.name} <${user.email}>), ${user.role}, on ${ctx.server}`,
+    () =>
+      `${user.username} (${user.name} <${user.email}>), ${user.role}, ${
+        user.emailVerified ? "email verified" : "email not verified"
+      }, on ${ctx.server}`,
   );
 }
