@@ -42,6 +42,7 @@ describeEachDatabase("auth over HTTP", (current) => {
       email: "alice@example.com",
       name: "Alice",
       role: "user",
+      emailVerified: false,
       createdAt: expect.any(String),
     });
     const login = await trpc<TokenPairBody>(server, "auth.login", {
