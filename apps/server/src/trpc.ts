@@ -1,23 +1,43 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { AccessTokenSubject, AuthenticatedUser } from "@warden/auth-core";
 import { invalidInput, unstorableTextIssues } from "@warden/auth-core";
-import type { OpenApiMeta } from "trpc-to-openapi";
 import type { Context } from "./context.js";
 import { formatError } from "./errors/error-shape.js";
 import { toTRPCError } from "./errors/to-trpc-error.js";
 import { authenticateRequest } from "./security/authenticate-request.js";
 
 /**
- * What a procedure declares about itself, read by the HTTP layer: its REST
- * route (`openapi`: method, path, summary, tags; see rest/rest-routes.ts) and
- * how its answer must be sent.
+ * A procedure's REST route, in the shape trpc-to-openapi reads from `meta.openapi`
+ * (rest/rest-routes.ts mounts it, rest/openapi-document.ts describes it).
+ * Declared here rather than imported so that the router's type, which
+ * `@warden/client` and the CLI are built from, names no server-only package.
  */
-export type ProcedureMeta = OpenApiMeta<{
+export interface RestRouteMeta {
+  readonly enabled?: boolean;
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Starts with /api; `{name}` marks a path parameter taken from the input. */
+  readonly path: `/${string}`;
+  readonly summary?: string;
+  readonly description?: string;
+  readonly tags?: string[];
+  /** Whether it takes a bearer token (the default) or is public. */
+  readonly protect?: boolean;
+  /** The error statuses it answers, each with what it means; by default trpc-to-openapi's guess. */
+  readonly errorResponses?: Record<number, string>;
+}
+
+/**
+ * What a procedure declares about itself, read by the HTTP layer: its REST
+ * route and how its answer must be sent.
+ */
+// A type, not an interface: trpc-to-openapi takes meta as a Record<string, unknown>.
+export type ProcedureMeta = {
+  readonly openapi?: RestRouteMeta;
   /** Its answer carries a token or a secret: never to be cached (RFC 6749 §5.1, RFC 9111). */
   readonly sendsCredentials?: boolean;
   /** It creates a resource: its REST route answers 201 Created (RFC 9110 §15.3.2). */
   readonly createsResource?: boolean;
-}>;
+};
 
 const t = initTRPC
   .context<Context>()

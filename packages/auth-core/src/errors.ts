@@ -19,7 +19,8 @@ export const AUTH_ERROR_CODES = {
   BUSY: "the server is busy checking passwords; try again shortly",
   INVALID_ONE_TIME_TOKEN:
     "this link is not valid: it was used, replaced by a newer one, or has expired",
-  EMAIL_NOT_VERIFIED: "verify your email address first: open the link in the mail Warden sent",
+  EMAIL_NOT_VERIFIED:
+    "verify your email address first: open the link in the mail Warden sent (a new one is on its way)",
   EMAIL_ALREADY_VERIFIED: "this email address is already verified",
   MAIL_UNAVAILABLE: "this server sends no mail; ask its administrator",
   MAIL_FAILED: "the mail could not be sent; try again shortly",

@@ -328,6 +328,28 @@ describeEachDatabase("account recovery, with real mail", (current) => {
       await register({ ...fresh(), email: account.email });
     });
 
+    it("a password change or reset kills a pending email change", async () => {
+      const account = await register();
+      const accessToken = await token(account.username);
+      const target = fresh("hijack").email;
+      await trpc(server, "users.changeEmail", {
+        token: accessToken,
+        input: { newEmail: target, currentPassword: PASSWORD },
+      });
+      const confirm = linkIn(
+        await mail.waitForMail(target, { subject: /confirm/i }),
+        "/account/verify-email",
+      );
+      const changed = await trpc(server, "users.changePassword", {
+        token: accessToken,
+        input: { currentPassword: PASSWORD, newPassword: "changed-long-pass-8" },
+      });
+      expect(changed.status, changed.raw).toBe(200);
+      const late = await trpc(server, "auth.verifyEmail", { input: { token: confirm.token } });
+      expect(late.status).toBe(400);
+      expect((await me(accessToken)).data?.email).toBe(account.email);
+    });
+
     it("refuses a taken address, and checks again when the link is opened", async () => {
       const account = await register();
       const other = await register();
@@ -505,6 +527,10 @@ describeEachDatabase("REQUIRE_VERIFIED_EMAIL", (current) => {
     expect(grant.status).toBe(400);
     expect(grant.body).toMatchObject({ error: "invalid_grant" });
 
+    // Each refused login (tRPC, then the OAuth grant) mailed a fresh link (the registration's may
+    // have expired): the newest works.
+    await mail.waitForMail(identity.email, { subject: /verify/i });
+    await mail.waitForMail(identity.email, { subject: /verify/i });
     const { token: link } = linkIn(
       await mail.waitForMail(identity.email, { subject: /verify/i }),
       "/account/verify-email",
@@ -514,5 +540,24 @@ describeEachDatabase("REQUIRE_VERIFIED_EMAIL", (current) => {
       input: { username: identity.username, password: PASSWORD },
     });
     expect(allowed.status).toBe(200);
+  });
+
+  it("a password reset proves the address: an unverified owner gets back in", async () => {
+    const identity = fresh("resetverified");
+    await trpc(server, "auth.register", { input: { ...identity, password: PASSWORD } });
+    await mail.waitForMail(identity.email, { subject: /verify/i });
+    await trpc(server, "auth.requestPasswordReset", { input: { email: identity.email } });
+    const { token: link } = linkIn(
+      await mail.waitForMail(identity.email, { subject: /reset/i }),
+      "/account/reset-password",
+    );
+    const reset = await trpc(server, "auth.resetPassword", {
+      input: { token: link, newPassword: "another-long-pass-9" },
+    });
+    expect(reset.status, reset.raw).toBe(200);
+    const login = await trpc(server, "auth.login", {
+      input: { username: identity.username, password: "another-long-pass-9" },
+    });
+    expect(login.status, login.raw).toBe(200);
   });
 });

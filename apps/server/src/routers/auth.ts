@@ -57,6 +57,7 @@ export const authRouter = router({
         errorResponses: {
           400: "Invalid input",
           401: "Wrong username or password",
+          403: "The email address is not verified (REQUIRE_VERIFIED_EMAIL); a new link is mailed",
           429: "Too many failed attempts: the account or address is locked for a while",
           503: "The database is unreachable, or too many logins are waiting",
         },

@@ -45,6 +45,12 @@ export const usersRouter = router({
         path: "/api/users/me",
         tags: ["users"],
         summary: "Change the caller's display name",
+        errorResponses: {
+          400: "Invalid input",
+          401: "No valid access token",
+          403: "A service token",
+          503: "The database is unreachable",
+        },
       },
     })
     .input(z.object({ name: displayNameSchema }))

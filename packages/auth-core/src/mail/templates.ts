@@ -125,7 +125,7 @@ export function resetPasswordMail(
 export function passwordChangedNotice(recipient: Recipient): OutgoingMail {
   return compose(recipient, "Your password was changed", [
     "The password of your account was just changed, and every session that used the old one has ended.",
-    "If this wasn't you, reset your password at once from the sign-in page and tell your administrator.",
+    "If this wasn't you, ask for a password reset at once (it comes to this address) and tell your administrator.",
   ]);
 }
 

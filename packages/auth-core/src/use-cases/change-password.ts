@@ -34,8 +34,9 @@ export async function changePassword(
     throw error;
   }
   await attempt.succeeded();
-  // A reset link mailed before the change must not undo it.
-  await deps.oneTimeTokens.revoke(userId, ["reset_password"]);
+  // A reset link mailed before the change must not undo it, nor an email change
+  // someone else started with the old password move the account away.
+  await deps.oneTimeTokens.revoke(userId, ["reset_password", "change_email"]);
   const ended = await deps.sessions.revokeAll(userId, "password_change", {
     exceptSessionId: sessionId,
   });

@@ -2,8 +2,27 @@ import { AuthError } from "../errors.js";
 import { issueTokenPair, type TokenPair } from "../token/token-pair.js";
 import type { User } from "../user/user.js";
 import type { CredentialsInput } from "../user/user-input.js";
+import { sendVerificationMail } from "./email-verification.js";
 import { type RequestFacts, recordAudit } from "./request-facts.js";
 import type { UseCaseDeps } from "./use-case-deps.js";
+
+/**
+ * The owner of an unverified account who typed the right password gets a
+ * fresh link (the old one may have expired, and without a login there is no
+ * other way to ask), at most 3 in 15 minutes, in the background.
+ */
+async function mailFreshVerificationLink(
+  deps: Pick<UseCaseDeps, "throttle" | "oneTimeTokens" | "mailer" | "links" | "accountRules">,
+  user: User,
+): Promise<void> {
+  if (!deps.mailer.delivers) return;
+  try {
+    await deps.throttle.mailResend(`verify:${user.id}`);
+  } catch {
+    return; // Links went out recently: the refusal alone says what to do.
+  }
+  await sendVerificationMail(deps, user, { wait: false });
+}
 
 export interface LoggedIn {
   readonly user: User;
@@ -20,7 +39,18 @@ export interface LoggedIn {
  * requires verified addresses.
  */
 export async function logInWithPassword(
-  deps: Pick<UseCaseDeps, "users" | "sessions" | "tokens" | "audit" | "throttle" | "accountRules">,
+  deps: Pick<
+    UseCaseDeps,
+    | "users"
+    | "sessions"
+    | "tokens"
+    | "audit"
+    | "throttle"
+    | "accountRules"
+    | "oneTimeTokens"
+    | "mailer"
+    | "links"
+  >,
   credentials: CredentialsInput,
   request: RequestFacts,
 ): Promise<LoggedIn> {
@@ -42,8 +72,10 @@ export async function logInWithPassword(
   }
   await attempt.succeeded();
   // After the password, so the refusal tells a guesser nothing they did not know.
-  if (deps.accountRules.requireVerifiedEmail && !user.emailVerified)
+  if (deps.accountRules.requireVerifiedEmail && !user.emailVerified) {
+    await mailFreshVerificationLink(deps, user);
     throw new AuthError("EMAIL_NOT_VERIFIED");
+  }
   const issued = await deps.sessions.create(user.id, {
     userAgent: request.userAgent ?? null,
     ip: request.ip ?? null,

@@ -52,7 +52,8 @@ export async function requestPasswordReset(
  * Sets a new password from a reset link: the policy first (a refused
  * password leaves the link usable), then the link is used up, every session
  * of the account ends, its failed attempts are forgotten (a locked-out owner
- * is let back in), its other links die, and the owner is told by mail.
+ * is let back in), its other links and any pending email change die, its
+ * address counts as verified (the link reached it), and the owner is told by mail.
  * Throws INVALID_ONE_TIME_TOKEN or INVALID_INPUT naming newPassword.
  */
 export async function resetPassword(
@@ -64,7 +65,11 @@ export async function resetPassword(
   await deps.users.checkNewPassword(link.userId, input.newPassword, "newPassword");
   const { userId } = await deps.oneTimeTokens.redeem(input.token, ["reset_password"]);
   const user = await deps.users.resetPassword(userId, input.newPassword);
-  await deps.oneTimeTokens.revoke(userId, ["reset_password"]);
+  // The link came to the account's address: that proves the address (a way back
+  // in when verified addresses are required), and an email change someone else
+  // started with the old password dies with it.
+  await deps.users.markEmailVerified(userId, user.email);
+  await deps.oneTimeTokens.revoke(userId, ["reset_password", "change_email"]);
   const ended = await deps.sessions.revokeAll(userId, "password_reset");
   await deps.throttle.clearAccount(accountThrottleKey(userId));
   deps.mailer.sendLater(passwordChangedNotice({ to: user.email, name: user.name }));
