@@ -244,3 +244,132 @@ describe("config from a FastAPI service's .env", () => {
     ).toBe(strong);
   });
 });
+
+describe("config for mail and account recovery", () => {
+  const productionKeys = {
+    NODE_ENV: "production",
+    WARDEN_KEY_ENCRYPTION_KEY: "Vq8kP1zR4mN7tY2wB5xC9dF3gH6jL0sA",
+  };
+
+  it("has defaults: .eml files, links to Warden's own pages, 24 h and 1 h links", () => {
+    const config = parseConfig({ WARDEN_ISSUER: "https://auth.example.com/" });
+    expect(config.mail).toEqual({
+      smtpUrl: undefined,
+      from: "Warden <no-reply@auth.example.com>",
+      dir: "./data/mail/",
+    });
+    expect(config.links).toEqual({
+      publicUrl: "https://auth.example.com",
+      verifyEmailTemplate: undefined,
+      resetPasswordTemplate: undefined,
+    });
+    expect(config.accountRules).toEqual({
+      requireVerifiedEmail: false,
+      emailVerificationTtlSeconds: 86400,
+      passwordResetTtlSeconds: 3600,
+    });
+    expect(config.notices).toEqual([]);
+    // No mail domain in an IP address.
+    expect(parseConfig({}).mail.from).toBe("Warden <no-reply@localhost>");
+  });
+
+  it("reads every variable", () => {
+    const config = parseConfig({
+      SMTP_URL: "smtps://mailer:s3cret@smtp.example.com:465",
+      MAIL_FROM: "Example Accounts <accounts@example.com>",
+      MAIL_DIR: "/var/lib/warden/mail",
+      PUBLIC_URL: "https://id.example.com/",
+      VERIFY_EMAIL_URL: "https://app.example.com/verify?token={token}",
+      RESET_PASSWORD_URL: "https://app.example.com/reset/{token}",
+      REQUIRE_VERIFIED_EMAIL: "true",
+      PASSWORD_RESET_TTL: "30m",
+      EMAIL_VERIFICATION_TTL: "2d",
+    });
+    expect(config.mail).toEqual({
+      smtpUrl: "smtps://mailer:s3cret@smtp.example.com:465",
+      from: "Example Accounts <accounts@example.com>",
+      dir: "/var/lib/warden/mail",
+    });
+    expect(config.links).toEqual({
+      publicUrl: "https://id.example.com",
+      verifyEmailTemplate: "https://app.example.com/verify?token={token}",
+      resetPasswordTemplate: "https://app.example.com/reset/{token}",
+    });
+    expect(config.accountRules).toEqual({
+      requireVerifiedEmail: true,
+      emailVerificationTtlSeconds: 2 * 86400,
+      passwordResetTtlSeconds: 1800,
+    });
+    for (const [value, expected] of [
+      ["false", false],
+      ["0", false],
+      ["off", false],
+      ["1", true],
+      ["yes", true],
+    ] as const) {
+      expect(parseConfig({ REQUIRE_VERIFIED_EMAIL: value }).accountRules.requireVerifiedEmail).toBe(
+        expected,
+      );
+    }
+  });
+
+  it.each([
+    [{ SMTP_URL: "http://mail.example.com" }, /SMTP_URL must be "smtp:\/\/user:password@host:587"/],
+    [{ SMTP_URL: "mail.example.com:587" }, /SMTP_URL must be/],
+    [
+      { VERIFY_EMAIL_URL: "https://app.example.com/verify" },
+      /VERIFY_EMAIL_URL must contain "\{token\}"/,
+    ],
+    [
+      { RESET_PASSWORD_URL: "https://app.example.com/reset?t=" },
+      /RESET_PASSWORD_URL must contain "\{token\}"/,
+    ],
+    [{ RESET_PASSWORD_URL: "javascript:{token}" }, /RESET_PASSWORD_URL must be an http\(s\) URL/],
+    [{ PUBLIC_URL: "not a url" }, /PUBLIC_URL must be an http\(s\) URL/],
+    [{ MAIL_FROM: "Warden" }, /MAIL_FROM must be an address/],
+    [{ MAIL_FROM: "a@example.com\r\nBcc: b@example.com" }, /MAIL_FROM must be an address/],
+    [{ REQUIRE_VERIFIED_EMAIL: "maybe" }, /REQUIRE_VERIFIED_EMAIL must be "true" or "false"/],
+    [{ PASSWORD_RESET_TTL: "soon" }, /PASSWORD_RESET_TTL must be seconds/],
+    [{ EMAIL_VERIFICATION_TTL: "0" }, /EMAIL_VERIFICATION_TTL must be seconds/],
+  ])("refuses %o, naming the variable and the rule", (env, message) => {
+    expect(() => parseConfig(env)).toThrow(message);
+  });
+
+  it("never prints the SMTP password, even in the message for a bad SMTP_URL", () => {
+    for (const url of [
+      "smtpx://mailer:hunter2-pw@smtp.example.com",
+      "smtp://mailer:hunter2-pw%zz@host",
+    ]) {
+      expect(() => parseConfig({ SMTP_URL: url })).toThrow(/SMTP_URL must be/);
+      try {
+        parseConfig({ SMTP_URL: url });
+      } catch (error) {
+        expect(String(error)).not.toContain("hunter2");
+      }
+    }
+    const config = parseConfig({ ...productionKeys, SMTP_URL: "smtp://u:hunter2-pw@host:587" });
+    expect(config.notices.join("\n")).not.toContain("hunter2");
+  });
+
+  it("in production without SMTP_URL starts, with one notice; with it, none", () => {
+    const config = parseConfig(productionKeys);
+    expect(config.notices).toEqual([
+      expect.stringMatching(/^SMTP_URL is not set: Warden sends no mail.*MAIL_UNAVAILABLE/),
+    ]);
+    expect(parseConfig({ ...productionKeys, SMTP_URL: "smtp://host:587" }).notices).toEqual([]);
+  });
+
+  it("refuses REQUIRE_VERIFIED_EMAIL=true without SMTP_URL in production, saying why", () => {
+    expect(() => parseConfig({ ...productionKeys, REQUIRE_VERIFIED_EMAIL: "true" })).toThrow(
+      /REQUIRE_VERIFIED_EMAIL=true needs SMTP_URL in production: .*nobody could log in/,
+    );
+    expect(
+      parseConfig({ ...productionKeys, REQUIRE_VERIFIED_EMAIL: "true", SMTP_URL: "smtp://host" })
+        .accountRules.requireVerifiedEmail,
+    ).toBe(true);
+    // Development reads the verification mail from its .eml file.
+    expect(parseConfig({ REQUIRE_VERIFIED_EMAIL: "true" }).accountRules.requireVerifiedEmail).toBe(
+      true,
+    );
+  });
+});

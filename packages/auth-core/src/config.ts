@@ -88,6 +88,59 @@ const integerIn = (min: number, max: number) =>
         .max(max, `must be from ${min} to ${max}`),
     );
 
+/** "true"/"false", "1"/"0", "yes"/"no", "on"/"off". */
+const boolean = z.string().transform((value, ctx) => {
+  const word = value.trim().toLowerCase();
+  if (["true", "1", "yes", "on"].includes(word)) return true;
+  if (["false", "0", "no", "off"].includes(word)) return false;
+  ctx.addIssue({ code: "custom", message: 'must be "true" or "false"' });
+  return z.NEVER;
+});
+
+/** smtp://user:password@host:587 (STARTTLS when offered) or smtps://…:465; never echoed, it holds a password. */
+const smtpUrl = z.string().superRefine((value, ctx) => {
+  let url: URL | null = null;
+  try {
+    url = new URL(value.trim());
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== "smtp:" && url.protocol !== "smtps:") || !url.hostname) {
+    ctx.addIssue({
+      code: "custom",
+      message:
+        'must be "smtp://user:password@host:587" or "smtps://user:password@host:465" (URL-encode special characters in the user and password)',
+    });
+  }
+});
+
+/** An http(s) URL with "{token}" where the link's token goes. */
+const linkTemplate = z.string().superRefine((value, ctx) => {
+  if (!value.includes("{token}")) {
+    ctx.addIssue({ code: "custom", message: 'must contain "{token}", where the token goes' });
+    return;
+  }
+  let url: URL | null = null;
+  try {
+    url = new URL(value.replaceAll("{token}", "token"));
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    ctx.addIssue({ code: "custom", message: "must be an http(s) URL" });
+  }
+});
+
+/** "Name <address>" or an address: one line, with an "@". */
+const mailFrom = z
+  .string()
+  .refine(
+    (value) => value.includes("@") && !/[\r\n]/.test(value),
+    'must be an address, or "Name <address>", on one line',
+  );
+
 const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
 
 const environmentSchema = z.object({
@@ -135,6 +188,15 @@ const environmentSchema = z.object({
   ),
   CORS_ORIGINS: z.preprocess(emptyAsUndefined, z.string().optional()),
   WARDEN_KEY_ENCRYPTION_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  SMTP_URL: z.preprocess(emptyAsUndefined, smtpUrl.optional()),
+  MAIL_FROM: z.preprocess(emptyAsUndefined, mailFrom.optional()),
+  MAIL_DIR: z.preprocess(emptyAsUndefined, z.string().default("./data/mail/")),
+  PUBLIC_URL: z.preprocess(emptyAsUndefined, z.url("must be an http(s) URL").optional()),
+  VERIFY_EMAIL_URL: z.preprocess(emptyAsUndefined, linkTemplate.optional()),
+  RESET_PASSWORD_URL: z.preprocess(emptyAsUndefined, linkTemplate.optional()),
+  REQUIRE_VERIFIED_EMAIL: z.preprocess(emptyAsUndefined, boolean.default(false)),
+  PASSWORD_RESET_TTL: z.preprocess(emptyAsUndefined, duration.default(3600)),
+  EMAIL_VERIFICATION_TTL: z.preprocess(emptyAsUndefined, duration.default(86400)),
 });
 
 export interface WardenConfig {
@@ -167,9 +229,34 @@ export interface WardenConfig {
   readonly logLevel: string;
   /** Browser origins allowed by CORS; empty means none. */
   readonly corsOrigins: readonly string[];
+  readonly mail: {
+    /** SMTP_URL: holds the SMTP password, so it is never logged. Unset: `.eml` files in development, no mail in production. */
+    readonly smtpUrl: string | undefined;
+    /** MAIL_FROM; by default "Warden <no-reply@<the issuer's host>>". */
+    readonly from: string;
+    /** MAIL_DIR: where development writes each mail as a `.eml` file when SMTP_URL is unset. */
+    readonly dir: string;
+  };
+  /** Where links in mails point: `createAccountLinks`'s options. */
+  readonly links: {
+    /** PUBLIC_URL, by default the issuer: Warden's hosted pages are under it. */
+    readonly publicUrl: string;
+    /** VERIFY_EMAIL_URL: the app's own page, "{token}" where the token goes. */
+    readonly verifyEmailTemplate: string | undefined;
+    /** RESET_PASSWORD_URL, likewise. */
+    readonly resetPasswordTemplate: string | undefined;
+  };
+  /** The use cases' `accountRules`. */
+  readonly accountRules: {
+    /** REQUIRE_VERIFIED_EMAIL: logins refuse accounts whose address is not verified. */
+    readonly requireVerifiedEmail: boolean;
+    readonly emailVerificationTtlSeconds: number;
+    readonly passwordResetTtlSeconds: number;
+  };
   /**
-   * One warning per FastAPI-style variable read in place of Warden's own
-   * (SECRET_KEY for JWT_SECRET, say), naming both; the server logs each once at start.
+   * Warnings the server logs once at start: one per FastAPI-style variable
+   * read in place of Warden's own (SECRET_KEY for JWT_SECRET, say), naming
+   * both, and one when production runs without SMTP_URL.
    */
   readonly notices: readonly string[];
 }
@@ -381,7 +468,18 @@ export function parseConfig(env: Environment): WardenConfig {
       problems.push(`WARDEN_KEY_ENCRYPTION_KEY ${weak}`);
     }
   }
+  if (production && e.REQUIRE_VERIFIED_EMAIL && e.SMTP_URL === undefined) {
+    problems.push(
+      "REQUIRE_VERIFIED_EMAIL=true needs SMTP_URL in production: without mail no address could be verified, so nobody could log in",
+    );
+  }
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+  const notices = [...legacy.notices];
+  if (production && e.SMTP_URL === undefined) {
+    notices.push(
+      "SMTP_URL is not set: Warden sends no mail, so accounts are registered without a verification mail and email verification, password reset and email change answer MAIL_UNAVAILABLE",
+    );
+  }
 
   const displayHost = e.HOST.includes(":") ? `[${e.HOST}]` : e.HOST;
   const issuer = (e.WARDEN_ISSUER ?? `http://${displayHost}:${e.PORT}`).replace(/\/+$/, "");
@@ -413,6 +511,27 @@ export function parseConfig(env: Environment): WardenConfig {
         .map((origin) => origin.trim())
         .filter(Boolean),
     ),
-    notices: Object.freeze([...legacy.notices]),
+    mail: Object.freeze({
+      smtpUrl: e.SMTP_URL?.trim(),
+      from: e.MAIL_FROM ?? `Warden <no-reply@${mailDomain(issuer)}>`,
+      dir: e.MAIL_DIR,
+    }),
+    links: Object.freeze({
+      publicUrl: (e.PUBLIC_URL ?? issuer).replace(/\/+$/, ""),
+      verifyEmailTemplate: e.VERIFY_EMAIL_URL,
+      resetPasswordTemplate: e.RESET_PASSWORD_URL,
+    }),
+    accountRules: Object.freeze({
+      requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL,
+      emailVerificationTtlSeconds: e.EMAIL_VERIFICATION_TTL,
+      passwordResetTtlSeconds: e.PASSWORD_RESET_TTL,
+    }),
+    notices: Object.freeze(notices),
   });
+}
+
+/** The issuer's host name for MAIL_FROM's default; "localhost" for an IP address, which is no mail domain. */
+function mailDomain(issuer: string): string {
+  const hostname = new URL(issuer).hostname;
+  return hostname === "" || isIP(hostname.replace(/^\[|\]$/g, "")) !== 0 ? "localhost" : hostname;
 }

@@ -85,7 +85,7 @@ describe("the mailer over SMTP", () => {
     );
     expect(log.raw()).not.toContain(TOKEN);
     expect(log.raw()).not.toMatch(/p@ss|p%40ss/);
-    expect(log.raw()).toContain(`mail: sent through smtp://127.0.0.1:`);
+    expect(log.raw()).toContain(`mail: goes to smtp://127.0.0.1:`);
   });
 
   it("sends to a server without credentials, and waitForMail hands out each mail once", async () => {

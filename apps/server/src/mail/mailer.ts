@@ -29,7 +29,7 @@ export function createMailer(options: {
     : production
       ? null
       : createEmlDelivery(mail.dir);
-  if (delivery) logger.info({ from: mail.from }, `mail: sent through ${delivery.description}`);
+  if (delivery) logger.info({ from: mail.from }, `mail: goes to ${delivery.description}`);
   return mailerOver(delivery, mail.from, logger);
 }
 
