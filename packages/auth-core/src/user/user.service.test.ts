@@ -39,6 +39,7 @@ describeEachDatabase("users", (current) => {
       email: "Alice@Example.com",
       name: "Alice A",
       role: "user",
+      emailVerified: false,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     expect(JSON.stringify(user)).not.toMatch(/\$2b\$|password/);
