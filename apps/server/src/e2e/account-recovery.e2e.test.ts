@@ -27,6 +27,16 @@ function fresh(prefix = "acct") {
   return { username, email: `${username}@example.com`, name: `Name ${username}` };
 }
 
+/** The link in the next mail to `to` whose subject matches. */
+async function nextLink(
+  mail: MailCatcher,
+  to: string,
+  subject: RegExp,
+  path: "/account/verify-email" | "/account/reset-password",
+) {
+  return linkIn(await mail.waitForMail(to, { subject }), path);
+}
+
 describeEachDatabase("account recovery, with real mail", (current) => {
   let mail: MailCatcher;
   let server: TestServer;
@@ -96,10 +106,7 @@ describeEachDatabase("account recovery, with real mail", (current) => {
 
     it("resend mails a new link, kills the old, and is limited to 3 per 15 minutes", async () => {
       const account = await register();
-      const first = linkIn(
-        await mail.waitForMail(account.email, { subject: /verify/i }),
-        "/account/verify-email",
-      );
+      const first = await nextLink(mail, account.email, /verify/i, "/account/verify-email");
       const accessToken = await token(account.username);
       for (let i = 0; i < 3; i++) {
         const resent = await trpc(server, "auth.resendVerification", { token: accessToken });
@@ -127,10 +134,7 @@ describeEachDatabase("account recovery, with real mail", (current) => {
         input: { email: account.email },
         headers: newIp(),
       });
-      const reset = linkIn(
-        await mail.waitForMail(account.email, { subject: /reset/i }),
-        "/account/reset-password",
-      );
+      const reset = await nextLink(mail, account.email, /reset/i, "/account/reset-password");
       for (const junk of [reset.token, "x".repeat(43), "", "a b"]) {
         const refused = await trpc(server, "auth.verifyEmail", { input: { token: junk } });
         expect(refused.status, junk).toBe(400);
@@ -170,8 +174,10 @@ describeEachDatabase("account recovery, with real mail", (current) => {
         input: { email: account.email },
         headers: newIp(),
       });
-      const { token: link } = linkIn(
-        await mail.waitForMail(account.email, { subject: /reset/i }),
+      const { token: link } = await nextLink(
+        mail,
+        account.email,
+        /reset/i,
         "/account/reset-password",
       );
 
@@ -205,15 +211,9 @@ describeEachDatabase("account recovery, with real mail", (current) => {
           headers: newIp(),
         });
       await ask();
-      const older = linkIn(
-        await mail.waitForMail(account.email, { subject: /reset/i }),
-        "/account/reset-password",
-      );
+      const older = await nextLink(mail, account.email, /reset/i, "/account/reset-password");
       await ask();
-      const newer = linkIn(
-        await mail.waitForMail(account.email, { subject: /reset/i }),
-        "/account/reset-password",
-      );
+      const newer = await nextLink(mail, account.email, /reset/i, "/account/reset-password");
       const tryLink = (link: string) =>
         trpc(server, "auth.resetPassword", {
           input: { token: link, newPassword: "another-long-pass-9" },
@@ -237,8 +237,10 @@ describeEachDatabase("account recovery, with real mail", (current) => {
         input: { email: account.email },
         headers: newIp(),
       });
-      const { token: link } = linkIn(
-        await mail.waitForMail(account.email, { subject: /reset/i }),
+      const { token: link } = await nextLink(
+        mail,
+        account.email,
+        /reset/i,
         "/account/reset-password",
       );
       const reset = await trpc(server, "auth.resetPassword", {
@@ -313,10 +315,7 @@ describeEachDatabase("account recovery, with real mail", (current) => {
       expect(asked.status, asked.raw).toBe(200);
       const notice = await mail.waitForMail(account.email, { subject: /being changed/i });
       expect(notice.text).toContain(target);
-      const confirm = linkIn(
-        await mail.waitForMail(target, { subject: /confirm/i }),
-        "/account/verify-email",
-      );
+      const confirm = await nextLink(mail, target, /confirm/i, "/account/verify-email");
       expect((await me(accessToken)).data?.email).toBe(account.email);
 
       const confirmed = await trpc(server, "auth.verifyEmail", { input: { token: confirm.token } });
@@ -336,10 +335,7 @@ describeEachDatabase("account recovery, with real mail", (current) => {
         token: accessToken,
         input: { newEmail: target, currentPassword: PASSWORD },
       });
-      const confirm = linkIn(
-        await mail.waitForMail(target, { subject: /confirm/i }),
-        "/account/verify-email",
-      );
+      const confirm = await nextLink(mail, target, /confirm/i, "/account/verify-email");
       const changed = await trpc(server, "users.changePassword", {
         token: accessToken,
         input: { currentPassword: PASSWORD, newPassword: "changed-long-pass-8" },
@@ -365,10 +361,7 @@ describeEachDatabase("account recovery, with real mail", (current) => {
         token: accessToken,
         input: { newEmail: target, currentPassword: PASSWORD },
       });
-      const confirm = linkIn(
-        await mail.waitForMail(target, { subject: /confirm/i }),
-        "/account/verify-email",
-      );
+      const confirm = await nextLink(mail, target, /confirm/i, "/account/verify-email");
       // Someone registers the address before the link is opened.
       await register({ ...fresh(), email: target });
       const late = await trpc(server, "auth.verifyEmail", { input: { token: confirm.token } });
@@ -378,20 +371,14 @@ describeEachDatabase("account recovery, with real mail", (current) => {
 
     it("a verification link mailed to an old address does not verify the new one", async () => {
       const account = await register();
-      const oldLink = linkIn(
-        await mail.waitForMail(account.email, { subject: /verify/i }),
-        "/account/verify-email",
-      );
+      const oldLink = await nextLink(mail, account.email, /verify/i, "/account/verify-email");
       const accessToken = await token(account.username);
       const target = fresh("next").email;
       await trpc(server, "users.changeEmail", {
         token: accessToken,
         input: { newEmail: target, currentPassword: PASSWORD },
       });
-      const confirm = linkIn(
-        await mail.waitForMail(target, { subject: /confirm/i }),
-        "/account/verify-email",
-      );
+      const confirm = await nextLink(mail, target, /confirm/i, "/account/verify-email");
       expect(
         (await trpc(server, "auth.verifyEmail", { input: { token: confirm.token } })).status,
       ).toBe(200);
@@ -531,8 +518,10 @@ describeEachDatabase("REQUIRE_VERIFIED_EMAIL", (current) => {
     // have expired): the newest works.
     await mail.waitForMail(identity.email, { subject: /verify/i });
     await mail.waitForMail(identity.email, { subject: /verify/i });
-    const { token: link } = linkIn(
-      await mail.waitForMail(identity.email, { subject: /verify/i }),
+    const { token: link } = await nextLink(
+      mail,
+      identity.email,
+      /verify/i,
       "/account/verify-email",
     );
     expect((await trpc(server, "auth.verifyEmail", { input: { token: link } })).status).toBe(200);
@@ -547,8 +536,10 @@ describeEachDatabase("REQUIRE_VERIFIED_EMAIL", (current) => {
     await trpc(server, "auth.register", { input: { ...identity, password: PASSWORD } });
     await mail.waitForMail(identity.email, { subject: /verify/i });
     await trpc(server, "auth.requestPasswordReset", { input: { email: identity.email } });
-    const { token: link } = linkIn(
-      await mail.waitForMail(identity.email, { subject: /reset/i }),
+    const { token: link } = await nextLink(
+      mail,
+      identity.email,
+      /reset/i,
       "/account/reset-password",
     );
     const reset = await trpc(server, "auth.resetPassword", {

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { Database, UserRow } from "../db/schema.js";
 import { uniqueViolationColumn } from "../db/unique-violation.js";
 import { type CursorPosition, keysetAfter } from "../pagination.js";
@@ -207,6 +207,25 @@ function likeLiteral(text: string): string {
 }
 
 /**
+ * The active admins' ids, their rows locked (in id order, so concurrent
+ * callers cannot deadlock) until the transaction ends: what the last-admin
+ * rule counts, held still while it decides.
+ */
+async function lockActiveAdmins(
+  trx: Transaction<Database>,
+  options: { lockRows: boolean },
+): Promise<string[]> {
+  let admins = trx
+    .selectFrom("users")
+    .select("id")
+    .where("role", "=", "admin")
+    .where("disabled", "=", 0)
+    .orderBy("id");
+  if (options.lockRows) admins = admins.forUpdate();
+  return (await admins.execute()).map((row) => row.id);
+}
+
+/**
  * Deletes the account (its sessions, posts and one-time tokens go with it,
  * by foreign key) unless it is the last active admin, and strips the
  * addresses from its audit events: the events stay, the person does not.
@@ -218,14 +237,7 @@ export async function deleteKeepingAnAdmin(
   id: string,
 ): Promise<"deleted" | "last_admin" | "not_found"> {
   return db.transaction().execute(async (trx) => {
-    let admins = trx
-      .selectFrom("users")
-      .select("id")
-      .where("role", "=", "admin")
-      .where("disabled", "=", 0)
-      .orderBy("id");
-    if (options.lockRows) admins = admins.forUpdate();
-    const activeAdmins = (await admins.execute()).map((row) => row.id);
+    const activeAdmins = await lockActiveAdmins(trx, options);
     const row = await trx
       .selectFrom("users")
       .select(["id", "username_key", "email_key"])
@@ -288,14 +300,7 @@ export async function updateKeepingAnAdmin(
   | { outcome: "last_admin" | "not_found" }
 > {
   return db.transaction().execute(async (trx) => {
-    let admins = trx
-      .selectFrom("users")
-      .select("id")
-      .where("role", "=", "admin")
-      .where("disabled", "=", 0)
-      .orderBy("id");
-    if (options.lockRows) admins = admins.forUpdate();
-    const activeAdmins = (await admins.execute()).map((row) => row.id);
+    const activeAdmins = await lockActiveAdmins(trx, options);
     const row = await trx
       .selectFrom("users")
       .select(["role", "disabled"])
