@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { migrateToLatest } from "@warden/auth-core";
 import {
@@ -9,30 +8,11 @@ import {
   type TestDatabase,
 } from "@warden/auth-core/testing";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { ARTIFACTS, CHROMIUM, describeInBrowser } from "../testing/browser.js";
 import { linkIn, type MailCatcher, startMailCatcher } from "../testing/mail-catcher.js";
 import { freePort } from "../testing/spawned-server.js";
 import { startTestServer, type TestServer } from "../testing/test-server.js";
-
-// Debian's chromium, driven by playwright-core, as e2e/docs-page.e2e.test.ts
-// does: no browser is downloaded from anywhere else. CI installs it
-// (.ci/run), so there a missing browser is a failure; on a developer's
-// machine without it the suite is skipped and says why.
-const CHROMIUM = "/usr/bin/chromium";
-const ci = process.env.CI === "true" || process.env.CI === "1";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && ci) {
-  throw new Error(
-    `CI=true but ${CHROMIUM} is missing: the account pages' browser test is mandatory in CI`,
-  );
-}
-const describeInBrowser = hasChromium ? describe : describe.skip;
-const title = hasChromium
-  ? "the hosted account pages in a real browser, with real mail [sqlite]"
-  : `the hosted account pages in a real browser, with real mail [sqlite] (skipped: ${CHROMIUM} not found; apt-get install chromium)`;
-
-/** Where the screenshots go; the test prints their paths so CI's log names the artefacts. */
-const ARTIFACTS = join(tmpdir(), "warden-test-artifacts");
 
 const username = "pages_grace";
 const email = `${username}@example.com`;
@@ -40,7 +20,7 @@ const oldPassword = "tangerine-orbit-47";
 const newPassword = "copper-meadow-lantern-58";
 
 // The pages do not depend on the database: one run, on SQLite.
-describeInBrowser(title, () => {
+describeInBrowser("the hosted account pages in a real browser, with real mail [sqlite]", () => {
   let database: TestDatabase;
   let mail: MailCatcher;
   let server: TestServer;

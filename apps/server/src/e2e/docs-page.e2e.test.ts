@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { migrateToLatest } from "@warden/auth-core";
 import {
@@ -9,27 +8,10 @@ import {
   type TestDatabase,
 } from "@warden/auth-core/testing";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { ARTIFACTS, CHROMIUM, describeInBrowser } from "../testing/browser.js";
 import { freePort } from "../testing/spawned-server.js";
 import { startTestServer, type TestServer } from "../testing/test-server.js";
-
-// Debian's chromium, driven by playwright-core: no browser is downloaded from
-// anywhere else. CI installs it (.ci/run), so there a missing browser is a
-// failure, as a missing database is (databaseTargets); on a developer's
-// machine without it the suite is skipped and says why.
-const CHROMIUM = "/usr/bin/chromium";
-const ci = process.env.CI === "true" || process.env.CI === "1";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && ci) {
-  throw new Error(`CI=true but ${CHROMIUM} is missing: the /docs browser test is mandatory in CI`);
-}
-const describeInBrowser = hasChromium ? describe : describe.skip;
-const title = hasChromium
-  ? "the /docs page in a real browser [sqlite]"
-  : `the /docs page in a real browser [sqlite] (skipped: ${CHROMIUM} not found; apt-get install chromium)`;
-
-/** Where the screenshot goes; the test prints the path so CI's log names the artefact. */
-const ARTIFACTS = join(tmpdir(), "warden-test-artifacts");
 
 const username = "docs_ada";
 const password = "tangerine-orbit-47";
@@ -37,7 +19,7 @@ const password = "tangerine-orbit-47";
 const USERS_ME_PATH = '.opblock-summary-path[data-path="/api/users/me"]';
 
 // The page does not depend on the database: one run, on SQLite.
-describeInBrowser(title, () => {
+describeInBrowser("the /docs page in a real browser [sqlite]", () => {
   let database: TestDatabase;
   let server: TestServer;
   let browser: Browser;
