@@ -24,6 +24,11 @@ export const AUTH_ERROR_CODES = {
   EMAIL_ALREADY_VERIFIED: "this email address is already verified",
   MAIL_UNAVAILABLE: "this server sends no mail; ask its administrator",
   MAIL_FAILED: "the mail could not be sent; try again shortly",
+  TWO_FACTOR_UNAVAILABLE:
+    "two-factor login is not available on this server (it has no WARDEN_KEY_ENCRYPTION_KEY); ask its administrator",
+  INVALID_TWO_FACTOR_CODE: "the code is wrong, expired or already used",
+  TWO_FACTOR_NOT_ENABLED: "two-factor login is not enabled for this account",
+  TWO_FACTOR_SETUP_REQUIRED: "no two-factor setup is pending: start the setup first",
 } as const;
 
 export type AuthErrorCode = keyof typeof AUTH_ERROR_CODES;

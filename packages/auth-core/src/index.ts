@@ -84,6 +84,10 @@ export {
 export { KeyRing, type KeyRingNotice, type KeyRingNoticeReason } from "./token/key-ring.js";
 export { generateSigningKey, type SigningKey, signingKeyFromConfig } from "./token/signing-key.js";
 export type { TokenPair } from "./token/token-pair.js";
+export type {
+  TwoFactorService,
+  TwoFactorSetup,
+} from "./two-factor/two-factor.service.js";
 export {
   type AdminActor,
   type AuthenticatedUser,

@@ -19,6 +19,8 @@ import { type AccessTokenService, createAccessTokenService } from "./token/acces
 import { KeyEncryption } from "./token/key-encryption.js";
 import { KeyRing } from "./token/key-ring.js";
 import { signingKeyFromConfig } from "./token/signing-key.js";
+import { createSecretEncryption } from "./two-factor/secret-encryption.js";
+import { createTwoFactorService, type TwoFactorService } from "./two-factor/two-factor.service.js";
 import { createUserService, type UserService } from "./user/user.service.js";
 
 export interface WardenOptions {
@@ -48,6 +50,7 @@ export interface Warden {
   readonly audit: AuditLog;
   readonly clients: ClientService;
   readonly oneTimeTokens: OneTimeTokenService;
+  readonly twoFactor: TwoFactorService;
 }
 
 /**
@@ -111,6 +114,17 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
     oneTimeTokens: createOneTimeTokenService({
       db,
       clock,
+      lockRows: database.dialect !== "sqlite",
+    }),
+    twoFactor: createTwoFactorService({
+      db,
+      clock,
+      encryption: createSecretEncryption({
+        db,
+        clock,
+        keyEncryptionKey: config.jwt.keyEncryptionKey,
+        production: config.production,
+      }),
       lockRows: database.dialect !== "sqlite",
     }),
   };

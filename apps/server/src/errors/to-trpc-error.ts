@@ -24,6 +24,11 @@ const TRPC_CODE_OF: Record<AuthErrorCode, TRPC_ERROR_CODE_KEY> = {
   // A server without mail cannot do what was asked, however often it is asked.
   MAIL_UNAVAILABLE: "PRECONDITION_FAILED",
   MAIL_FAILED: "SERVICE_UNAVAILABLE",
+  TWO_FACTOR_UNAVAILABLE: "PRECONDITION_FAILED",
+  // Not UNAUTHORIZED: a wrong code in a signed-in call must not look like an expired access token.
+  INVALID_TWO_FACTOR_CODE: "BAD_REQUEST",
+  TWO_FACTOR_NOT_ENABLED: "CONFLICT",
+  TWO_FACTOR_SETUP_REQUIRED: "CONFLICT",
 };
 
 /**

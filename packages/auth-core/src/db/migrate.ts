@@ -3,6 +3,7 @@ import * as initial from "./migrations/2026-11-24-001-initial.js";
 import * as sessionsRevokedAtIndex from "./migrations/2026-11-29-001-sessions-revoked-at-index.js";
 import * as usersUpdatedAtIndex from "./migrations/2026-11-29-002-users-updated-at-index.js";
 import * as accountRecovery from "./migrations/2026-11-29-003-account-recovery.js";
+import * as twoFactor from "./migrations/2026-11-29-004-two-factor.js";
 import type { Database } from "./schema.js";
 
 // Listed here rather than read from a folder at run time, so the migrations
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   "2026-11-29-001-sessions-revoked-at-index": sessionsRevokedAtIndex,
   "2026-11-29-002-users-updated-at-index": usersUpdatedAtIndex,
   "2026-11-29-003-account-recovery": accountRecovery,
+  "2026-11-29-004-two-factor": twoFactor,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

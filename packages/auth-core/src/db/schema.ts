@@ -103,6 +103,40 @@ export interface OneTimeTokenTable {
   expires_at: Timestamp;
 }
 
+/**
+ * An account's TOTP two-factor state; at most one row per account (see
+ * migrations/2026-11-29-004-two-factor.ts). Absent: never set up, or disabled.
+ */
+export interface TwoFactorTable {
+  user_id: string;
+  /** The active secret, encrypted (two-factor/secret-encryption.ts); null until enabled. */
+  secret: string | null;
+  /** A secret from setup not yet proven by a code, encrypted; kept apart from the active one. */
+  pending_secret: string | null;
+  pending_created_at: Timestamp | null;
+  /** 1 once a code proved a secret: logins then ask for the second factor. */
+  enabled: Flag;
+  enabled_at: Timestamp | null;
+  /** RFC 6238 time step of the last accepted code: only later steps are accepted. */
+  last_used_step: number | null;
+  updated_at: Timestamp;
+}
+
+/** A single-use recovery code; used means deleted. */
+export interface RecoveryCodeTable {
+  user_id: string;
+  /** SHA-256 (hex) of the account id and the normalised code: the code itself is never stored. */
+  code_hash: string;
+  created_at: Timestamp;
+}
+
+/** Keys a development server generates for itself (never used in production). */
+export interface DevelopmentKeyTable {
+  name: string;
+  secret: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
   users: UserTable;
   sessions: SessionTable;
@@ -112,6 +146,9 @@ export interface Database {
   posts: PostTable;
   audit_events: AuditEventTable;
   one_time_tokens: OneTimeTokenTable;
+  two_factor: TwoFactorTable;
+  recovery_codes: RecoveryCodeTable;
+  development_keys: DevelopmentKeyTable;
 }
 
 export type UserRow = Selectable<UserTable>;
@@ -121,3 +158,4 @@ export type SigningKeyRow = Selectable<SigningKeyTable>;
 export type ClientRow = Selectable<ClientTable>;
 export type PostRow = Selectable<PostTable>;
 export type AuditEventRow = Selectable<AuditEventTable>;
+export type TwoFactorRow = Selectable<TwoFactorTable>;
