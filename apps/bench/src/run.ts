@@ -33,6 +33,7 @@ import { json, markdown, type Report, type Row, type RowKind } from "./report.js
  *   --only ROW[,ROW]     just these rows (repeatable; ids or printed names, see --help)
  *   --svg FILE           also draw the run as a bar chart (standalone SVG)
  *   --profile            instead of the table: CPU-profile one Warden under auth.verify + users.me
+ *                        (under the read rows --only names, when it names any)
  *
  * Load comes from wrk when it is on PATH, autocannon otherwise; the header says which.
  */
@@ -394,7 +395,7 @@ async function benchmark(): Promise<void> {
   );
 }
 
-/** One Warden under --cpu-prof, loaded with auth.verify then users.me; prints where the time went. */
+/** One Warden under --cpu-prof, loaded with auth.verify then users.me (or the read rows --only names); prints where the time went. */
 async function profile(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "warden-bench-prof-"));
   let requests = 0; // warm-ups included: they are in the profile too
@@ -402,8 +403,12 @@ async function profile(): Promise<void> {
     12,
     async (warden) => {
       const reader = await seedUser(warden.url, "reader");
-      for (const scenario of readScenarios(warden.url, reader.accessToken, readConnections)) {
-        if (scenario.name !== "auth.verify" && scenario.name !== "users.me") continue;
+      await seedPosts(warden.url, reader.accessToken, POSTS);
+      const scenarios = readScenarios(warden.url, reader.accessToken, readConnections);
+      const named = scenarios.filter((scenario) => wants(scenario.name as RowId));
+      const profiled = args.only && named.length > 0 ? named : scenarios;
+      for (const scenario of profiled) {
+        if (!args.only && scenario.name !== "auth.verify" && scenario.name !== "users.me") continue;
         log(`profiling under ${scenario.name}…`);
         await repeat(plan, async (seconds) => {
           const run = await runLoad(scenario.spec, seconds);

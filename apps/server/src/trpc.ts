@@ -50,40 +50,65 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /**
- * What every procedure's one middleware does around the call, kept to a
- * single layer since each tRPC middleware layer copies the call's options
- * and context (a quarter of the CPU of a `users.me` in the profile):
- * - it refuses, naming the field, any input text that no database can store
- *   or no person types (NUL and other control characters, lone surrogates),
- *   before any procedure sees it: one rule for every procedure, present and
- *   future;
- * - then it runs `proceed` (the authentication a procedure needs, then the
- *   procedure);
- * - it turns auth-core's typed errors, and an unreachable database, into
- *   tRPC codes, keeping the original as `cause`.
+ * How a procedure authenticates its caller: what it adds to the context, or
+ * a throw (auth-core's typed errors, a TRPCError). Kept per middleware so the
+ * HTTP fast path (http/direct-query.ts) can run a query without tRPC's chain.
  */
-async function guarded<R extends { ok: boolean; error?: { cause?: unknown } }>(
-  getRawInput: () => Promise<unknown>,
-  proceed: () => Promise<R>,
-): Promise<R> {
-  const issues = unstorableTextIssues(await getRawInput());
-  if (issues.length > 0) throw toTRPCError(invalidInput(issues));
-  let result: R;
-  try {
-    result = await proceed();
-  } catch (error) {
-    throw toTRPCError(error);
-  }
-  if (!result.ok) {
-    const mapped = toTRPCError(result.error?.cause);
-    if (mapped instanceof TRPCError) throw mapped;
-  }
-  return result;
+export type Authenticate = (ctx: Context) => Promise<object>;
+const authenticators = new WeakMap<object, Authenticate>();
+
+/** The authentication behind one of this module's middlewares; undefined for any other. */
+export function authenticatorOf(middleware: unknown): Authenticate | undefined {
+  return typeof middleware === "function" ? authenticators.get(middleware) : undefined;
 }
 
-export const publicProcedure = t.procedure.use(({ getRawInput, next }) =>
-  guarded(getRawInput, () => next()),
-);
+/**
+ * Refuses, naming the field, any input text that no database can store or
+ * no person types (NUL and other control characters, lone surrogates),
+ * before any procedure sees it: one rule for every procedure, present and future.
+ */
+export function refuseUnstorableText(rawInput: unknown): void {
+  const issues = unstorableTextIssues(rawInput);
+  if (issues.length > 0) throw toTRPCError(invalidInput(issues));
+}
+
+/**
+ * The error a failed call ends with: auth-core's typed error, or an
+ * unreachable database, behind tRPC's error (a procedure's throw, an input
+ * or output check) becomes its tRPC code, the original kept as `cause`.
+ */
+export function mappedFailure(error: TRPCError): TRPCError {
+  const mapped = toTRPCError(error.cause);
+  return mapped instanceof TRPCError ? mapped : error;
+}
+
+/**
+ * A procedure with one middleware, kept to a single layer since each tRPC
+ * middleware layer copies the call's options and context (a quarter of the
+ * CPU of a `users.me` in the profile). Around the call it:
+ * - refuses unstorable input text (refuseUnstorableText);
+ * - authenticates (`authenticate`, mapped as below if it throws);
+ * - maps auth-core's typed errors, and an unreachable database, to tRPC
+ *   codes (toTRPCError, mappedFailure).
+ */
+function guardedProcedure<Extra extends object>(authenticate: (ctx: Context) => Promise<Extra>) {
+  const procedure = t.procedure.use(async ({ ctx, getRawInput, next }) => {
+    refuseUnstorableText(await getRawInput());
+    let extra: Extra;
+    try {
+      extra = await authenticate(ctx);
+    } catch (error) {
+      throw toTRPCError(error);
+    }
+    const result = await next({ ctx: extra });
+    if (!result.ok) throw mappedFailure(result.error);
+    return result;
+  });
+  authenticators.set(procedure._def.middlewares[0] as object, authenticate);
+  return procedure;
+}
+
+export const publicProcedure = guardedProcedure(async () => ({}));
 
 /** The subject of the request's token (any valid access token: a user's or a service's). */
 function subjectOf(ctx: Context): Promise<AccessTokenSubject> {
@@ -104,31 +129,25 @@ async function userOf(ctx: Context): Promise<AuthenticatedUser> {
 }
 
 /** A user's access token. Puts a non-null `auth` on the context. */
-export const protectedProcedure = t.procedure.use(({ ctx, getRawInput, next }) =>
-  guarded(getRawInput, async () => next({ ctx: { auth: await userOf(ctx) } })),
-);
+export const protectedProcedure = guardedProcedure(async (ctx) => ({ auth: await userOf(ctx) }));
 
 /** An admin's user token. The role is the token's: changing a role ends the user's sessions. */
-export const adminProcedure = t.procedure.use(({ ctx, getRawInput, next }) =>
-  guarded(getRawInput, async () => {
-    const auth = await userOf(ctx);
-    if (auth.role !== "admin") throw new TRPCError({ code: "FORBIDDEN", message: "admins only" });
-    return next({ ctx: { auth } });
-  }),
-);
+export const adminProcedure = guardedProcedure(async (ctx) => {
+  const auth = await userOf(ctx);
+  if (auth.role !== "admin") throw new TRPCError({ code: "FORBIDDEN", message: "admins only" });
+  return { auth };
+});
 
 /** A user token, or a service token that holds `scope`. */
 export function scopedProcedure(scope: string) {
-  return t.procedure.use(({ ctx, getRawInput, next }) =>
-    guarded(getRawInput, async () => {
-      const subject = await subjectOf(ctx);
-      if (subject.kind === "service" && !subject.scopes.includes(scope)) {
-        throw new TRPCError({
-          code: "FORBIDDEN",
-          message: `this service token lacks the scope "${scope}"`,
-        });
-      }
-      return next({ ctx: { subject } });
-    }),
-  );
+  return guardedProcedure(async (ctx) => {
+    const subject = await subjectOf(ctx);
+    if (subject.kind === "service" && !subject.scopes.includes(scope)) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `this service token lacks the scope "${scope}"`,
+      });
+    }
+    return { subject };
+  });
 }

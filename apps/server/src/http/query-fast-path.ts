@@ -6,32 +6,37 @@ import type { Context } from "../context.js";
 import { errorHeaders } from "../errors/error-headers.js";
 import { formatError } from "../errors/error-shape.js";
 import { appRouter } from "../router.js";
+import type { ProcedureMeta } from "../trpc.js";
+import { directQueries } from "./direct-query.js";
 
-/** A procedure as tRPC keeps it: callable with the options its server-side caller passes. */
-type CallableProcedure = ((options: {
-  path: string;
-  getRawInput: () => Promise<unknown>;
-  ctx: Context;
-  type: "query";
-  signal: undefined;
-  batchIndex: number;
-}) => Promise<unknown>) & { _def: { type: string } };
+// Built once: every query procedure that has a direct form (direct-query.ts).
+const queries = directQueries(appRouter);
+const credentialQueries = new Set(
+  Object.entries(
+    appRouter._def.procedures as unknown as Record<string, { _def: { meta?: ProcedureMeta } }>,
+  )
+    .filter(([, procedure]) => procedure._def.meta?.sendsCredentials === true)
+    .map(([path]) => path),
+);
 
-// At run time tRPC keeps every procedure in one flat map by dotted path.
-const procedures = appRouter._def.procedures as unknown as Record<
-  string,
-  CallableProcedure | undefined
->;
+const JSON_HEADERS = Object.freeze({ "content-type": "application/json", vary: "trpc-accept" });
+const JSON_NO_STORE_HEADERS = Object.freeze({
+  ...JSON_HEADERS,
+  "cache-control": "no-store",
+  pragma: "no-cache",
+});
 
 /**
- * Answers a single, unbatched `GET /trpc/<query>?input=…` by calling the
- * procedure as tRPC's own server-side caller does: the same middlewares,
- * input and output validation, and error formatting, without the adapter's
- * conversion of every request and response to the Fetch API (a third of the
- * CPU time per request in the profile, see the README's performance notes).
+ * Answers a single, unbatched `GET /trpc/<query>?input=…` through the
+ * query's direct form (direct-query.ts): the procedure's own
+ * authentication, unstorable-text rule, input and output schemas and error
+ * mapping, formatted as tRPC formats them, without the adapter's conversion
+ * of every request and response to the Fetch API nor tRPC's per-layer
+ * copies of the call's options.
  *
  * Returns false, having sent nothing, for anything else (batches, mutations,
- * unknown paths, unparsable input): tRPC's adapter answers those.
+ * unknown paths, queries without a direct form, unparsable input): tRPC's
+ * adapter answers those.
  */
 export async function tryFastQuery(
   request: FastifyRequest,
@@ -39,32 +44,23 @@ export async function tryFastQuery(
   path: string,
   createContext: () => Context,
 ): Promise<boolean> {
-  const procedure = procedures[path];
-  if (request.method !== "GET" || procedure?._def.type !== "query") return false;
-  const query = request.query as Record<string, unknown>;
-  if ("batch" in query) return false;
+  const query = queries.get(path);
+  if (request.method !== "GET" || query === undefined) return false;
+  const search = request.query as Record<string, unknown>;
+  if ("batch" in search) return false;
   let input: unknown;
-  if (query.input !== undefined) {
-    if (typeof query.input !== "string") return false;
+  if (search.input !== undefined) {
+    if (typeof search.input !== "string") return false;
     try {
-      input = JSON.parse(query.input);
+      input = JSON.parse(search.input);
     } catch {
       return false;
     }
   }
 
   try {
-    // What tRPC's server-side caller does for one call (the same middlewares, input
-    // and output validation), without building a caller proxy per request.
-    const data = await procedure({
-      path,
-      getRawInput: async () => input,
-      ctx: createContext(),
-      type: "query",
-      signal: undefined,
-      batchIndex: 0,
-    });
-    reply.header("content-type", "application/json").header("vary", "trpc-accept");
+    const data = await query(createContext(), input, path);
+    reply.headers(credentialQueries.has(path) ? JSON_NO_STORE_HEADERS : JSON_HEADERS);
     await reply.send(JSON.stringify({ result: { data } }));
   } catch (cause) {
     const error = getTRPCErrorFromUnknown(cause);
@@ -82,8 +78,7 @@ export async function tryFastQuery(
     reply
       .status(status)
       .headers(errorHeaders([error]))
-      .header("content-type", "application/json")
-      .header("vary", "trpc-accept");
+      .headers(credentialQueries.has(path) ? JSON_NO_STORE_HEADERS : JSON_HEADERS);
     await reply.send(JSON.stringify({ error: shape }));
   }
   return true;

@@ -12,6 +12,7 @@ import {
   type QueryResult,
   type SqliteDatabase,
   SqliteDialect,
+  type SqliteStatement,
   sql,
   type TransactionSettings,
 } from "kysely";
@@ -345,13 +346,14 @@ async function openSqlite(url: string): Promise<SqliteDatabase> {
  * their SQL text. Bounded anyway, in case a caller builds SQL dynamically.
  */
 function withStatementCache(sqlite: SQLite.Database, maxStatements = 500): SqliteDatabase {
-  const statements = new Map<string, SQLite.Statement>();
+  const statements = new Map<string, SqliteStatement>();
   return {
     close: () => sqlite.close(),
     prepare(sqlText: string) {
       let statement = statements.get(sqlText);
       if (!statement) {
-        statement = sqlite.prepare(sqlText);
+        const prepared = sqlite.prepare(sqlText);
+        statement = prepared.reader ? withRowsBuiltInJs(prepared) : prepared;
         if (statements.size >= maxStatements) {
           const oldest = statements.keys().next();
           if (!oldest.done) statements.delete(oldest.value);
@@ -359,6 +361,37 @@ function withStatementCache(sqlite: SQLite.Database, maxStatements = 500): Sqlit
         statements.set(sqlText, statement);
       }
       return statement;
+    },
+  };
+}
+
+/**
+ * A statement that returns rows, fetching each row as an array (better-sqlite3's
+ * raw mode) and making the object Kysely expects here: better-sqlite3 builds
+ * row objects through V8's C++ API, interning every column name again for
+ * every row. Under callgrind that is a fifth of the instructions of a 21-row
+ * read (posts.list: 499k against 405k per query). Same rows, same keys, a
+ * later column of the same name winning as in better-sqlite3.
+ */
+function withRowsBuiltInJs(statement: SQLite.Statement): SqliteStatement {
+  const names = statement.columns().map((column) => column.name);
+  statement.raw(true);
+  const toObject = (values: unknown[]): Record<string, unknown> => {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) row[names[i] as string] = values[i];
+    return row;
+  };
+  return {
+    reader: true,
+    all(parameters) {
+      const rows = statement.all(parameters) as unknown[][];
+      const objects = new Array<Record<string, unknown>>(rows.length);
+      for (let i = 0; i < rows.length; i++) objects[i] = toObject(rows[i] as unknown[]);
+      return objects;
+    },
+    run: (parameters) => statement.run(parameters),
+    *iterate(parameters) {
+      for (const values of statement.iterate(parameters)) yield toObject(values as unknown[]);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { compiledOnce } from "../db/compiled-once.js";
 import type { Database, PostRow } from "../db/schema.js";
 import { type CursorPosition, keysetAfter } from "../pagination.js";
 import type { Post } from "./post.js";
@@ -56,21 +57,34 @@ export async function deletePost(db: Kysely<Database>, id: string): Promise<void
   await db.deleteFrom("posts").where("id", "=", id).execute();
 }
 
+const visiblePostsQuery = (db: Kysely<Database>, viewerId: string, limit: number) =>
+  db
+    .selectFrom("posts")
+    .selectAll()
+    .where((eb) => eb.or([eb("published", "=", 1), eb("owner_id", "=", viewerId)]))
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(limit);
+
+// The first page and the pages after a cursor: two shapes, each compiled once (compiled-once.ts).
+const firstVisiblePosts = compiledOnce(visiblePostsQuery, 2);
+const visiblePostsAfter = compiledOnce(
+  (db: Kysely<Database>, viewerId: string, limit: number, createdAt: string, id: string) =>
+    visiblePostsQuery(db, viewerId, limit).where(
+      keysetAfter("created_at", "desc", { createdAt, id }),
+    ),
+  4,
+);
+
 /** Published posts and the viewer's own drafts, newest first, after the cursor position. */
 export async function listVisiblePosts(
   db: Kysely<Database>,
   viewerId: string,
   options: { limit: number; after?: CursorPosition | undefined },
 ): Promise<Post[]> {
-  let q = db
-    .selectFrom("posts")
-    .selectAll()
-    .where((eb) => eb.or([eb("published", "=", 1), eb("owner_id", "=", viewerId)]));
-  if (options.after) q = q.where(keysetAfter("created_at", "desc", options.after));
-  const rows = await q
-    .orderBy("created_at", "desc")
-    .orderBy("id", "desc")
-    .limit(options.limit)
-    .execute();
+  const { limit, after } = options;
+  const rows = after
+    ? await visiblePostsAfter(db, viewerId, limit, after.createdAt, after.id)
+    : await firstVisiblePosts(db, viewerId, limit);
   return rows.map(toPost);
 }
