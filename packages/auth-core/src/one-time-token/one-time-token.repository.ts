@@ -12,10 +12,11 @@ export interface OneTimeTokenRecord {
 
 /**
  * Stores a token, replacing every earlier one of the same account and
- * purpose (a newer request kills older links). The account's row is locked
- * first: two replacements for one account (two reset requests at once)
- * then run one after the other, where InnoDB's gap locks on the delete and
- * the insert would otherwise deadlock them.
+ * purpose (a newer request kills older links). Written so that InnoDB takes
+ * no gap locks, which deadlock concurrent writers here (two registrations
+ * at once, each deleting an empty range, then both inserting into it): the
+ * account's row is locked first, so one account's replacements run one after
+ * the other; its earlier tokens are then read and deleted by primary key.
  */
 export async function replaceToken(
   db: Kysely<Database>,
@@ -31,11 +32,21 @@ export async function replaceToken(
         .where("id", "=", record.userId)
         .forUpdate()
         .execute();
-    await trx
-      .deleteFrom("one_time_tokens")
+    const earlier = await trx
+      .selectFrom("one_time_tokens")
+      .select("token_hash")
       .where("user_id", "=", record.userId)
       .where("purpose", "=", record.purpose)
       .execute();
+    if (earlier.length > 0)
+      await trx
+        .deleteFrom("one_time_tokens")
+        .where(
+          "token_hash",
+          "in",
+          earlier.map((row) => row.token_hash),
+        )
+        .execute();
     await trx
       .insertInto("one_time_tokens")
       .values({

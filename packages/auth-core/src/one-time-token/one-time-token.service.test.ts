@@ -73,6 +73,21 @@ describeEachDatabase("one-time tokens", (current) => {
     expect(live.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(1);
   });
 
+  it("tokens issued at once for many accounts (parallel registrations) all land, without a deadlock", async () => {
+    const { tokens, register } = await setUp();
+    const accounts = await Promise.all(Array.from({ length: 8 }, () => register()));
+    for (let round = 0; round < 3; round++) {
+      const issued = await Promise.all(
+        accounts.map((account) => tokens.issue(account.id, "verify_email", 3600, account.email)),
+      );
+      for (const [i, token] of issued.entries()) {
+        expect(await tokens.peek(token, ["verify_email"])).toMatchObject({
+          userId: accounts[i]?.id,
+        });
+      }
+    }
+  });
+
   it("works for its purpose only, and dies when it expires", async () => {
     const { clock, tokens, user } = await setUp();
     const reset = await tokens.issue(user.id, "reset_password", 3600);
