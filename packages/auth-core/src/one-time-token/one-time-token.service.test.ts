@@ -47,6 +47,14 @@ describeEachDatabase("one-time tokens", (current) => {
     expect(await refusal(tokens.redeem(token, ["reset_password"]))).toBe("INVALID_ONE_TIME_TOKEN");
   });
 
+  it("never begins with '-' or '_', which a command line would read as an option", async () => {
+    const { tokens, user } = await setUp();
+    for (let i = 0; i < 200; i++) {
+      const token = await tokens.issue(user.id, "verify_email", 3600, user.email);
+      expect(token).toMatch(/^[A-Za-z0-9][A-Za-z0-9_-]{42}$/);
+    }
+  });
+
   it("of ten parallel uses, exactly one succeeds", async () => {
     const { tokens, user } = await setUp();
     const token = await tokens.issue(user.id, "reset_password", 3600);
