@@ -1,13 +1,10 @@
-import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type SpawnedServer, spawnWardenServer } from "@warden/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, WARDEN_BIN } from "./testing/run-cli.js";
-
-// util-linux's `script` gives the CLI a real pseudo-terminal, as a person's shell would.
-const hasScript = spawnSync("script", ["--version"]).status === 0;
+import { runCli } from "./testing/run-cli.js";
+import { hasScript, inTerminal as openTerminal } from "./testing/terminal.js";
 
 describe.skipIf(!hasScript)("the hidden password prompt, through a pseudo-terminal", () => {
   let server: SpawnedServer;
@@ -39,48 +36,9 @@ describe.skipIf(!hasScript)("the hidden password prompt, through a pseudo-termin
     await rm(configHome, { recursive: true, force: true });
   });
 
-  /** `warden args…` in a pseudo-terminal: what it shows, keys to type, and its exit status. */
-  function inTerminal(args: readonly string[]) {
-    const command = [process.execPath, WARDEN_BIN, "--server", server.url, ...args]
-      .map((part) => `'${part}'`)
-      .join(" ");
-    const child = spawn("script", ["-qfec", command, "/dev/null"], {
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: configHome,
-        XDG_CONFIG_HOME: configHome,
-        TERM: "xterm",
-      },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let output = "";
-    let seen = 0;
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const closed = new Promise<number | null>((resolve) => child.once("close", resolve));
-    let exited = false;
-    void closed.then(() => {
-      exited = true;
-    });
-    return {
-      output: () => output,
-      /** Waits for `text` on the screen after what was waited for before (fails if warden exits first). */
-      async waitFor(text: string): Promise<void> {
-        for (;;) {
-          const at = output.indexOf(text, seen);
-          if (at >= 0) {
-            seen = at + text.length;
-            return;
-          }
-          if (exited) throw new Error(`exited before showing ${JSON.stringify(text)}: ${output}`);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      },
-      type: (keys: string) => child.stdin.write(`${keys}\r`),
-      closed,
-    };
-  }
+  /** `warden args…` in a pseudo-terminal against this suite's server and config folder. */
+  const inTerminal = (args: readonly string[]) =>
+    openTerminal(args, { server: server.url, configHome });
 
   it("asks for the password without echoing it, and logs in", async () => {
     const terminal = inTerminal(["login", "pty_user"]);

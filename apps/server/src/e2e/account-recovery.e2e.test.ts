@@ -77,6 +77,11 @@ describeEachDatabase("account recovery, with real mail", (current) => {
     expect(result.status, result.raw).toBe(200);
     return (result.data as TokenPairBody).accessToken;
   }
+  /** Asks for a reset of `email` from a fresh address, and the link the mail brings. */
+  async function resetLinkFor(email: string) {
+    await trpc(server, "auth.requestPasswordReset", { input: { email }, headers: newIp() });
+    return nextLink(mail, email, /reset/i, "/account/reset-password");
+  }
   const me = async (accessToken: string) =>
     trpc<Me>(server, "users.me", { query: true, token: accessToken });
 
@@ -170,16 +175,7 @@ describeEachDatabase("account recovery, with real mail", (current) => {
     it("sets the new password, ends every session, and the link dies with its use", async () => {
       const account = await register();
       const before = await token(account.username);
-      await trpc(server, "auth.requestPasswordReset", {
-        input: { email: account.email },
-        headers: newIp(),
-      });
-      const { token: link } = await nextLink(
-        mail,
-        account.email,
-        /reset/i,
-        "/account/reset-password",
-      );
+      const { token: link } = await resetLinkFor(account.email);
 
       const weak = await trpc(server, "auth.resetPassword", {
         input: { token: link, newPassword: "short" },
@@ -233,16 +229,7 @@ describeEachDatabase("account recovery, with real mail", (current) => {
       const account = await register();
       for (let i = 0; i < 10; i++) await login(account.username, "wrong-password-00");
       expect((await login(account.username)).status).toBe(429);
-      await trpc(server, "auth.requestPasswordReset", {
-        input: { email: account.email },
-        headers: newIp(),
-      });
-      const { token: link } = await nextLink(
-        mail,
-        account.email,
-        /reset/i,
-        "/account/reset-password",
-      );
+      const { token: link } = await resetLinkFor(account.email);
       const reset = await trpc(server, "auth.resetPassword", {
         input: { token: link, newPassword: "another-long-pass-9" },
       });

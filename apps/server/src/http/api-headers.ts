@@ -13,3 +13,9 @@ export const API_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   "referrer-policy": "no-referrer",
   "strict-transport-security": "max-age=31536000; includeSubDomains",
 });
+
+/** For an answer that carries a token or a secret: never stored by any cache (RFC 6749 §5.1, RFC 9111). */
+export const NO_STORE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  "cache-control": "no-store",
+  pragma: "no-cache",
+});

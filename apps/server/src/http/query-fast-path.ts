@@ -7,6 +7,7 @@ import { errorHeaders } from "../errors/error-headers.js";
 import { formatError } from "../errors/error-shape.js";
 import { appRouter } from "../router.js";
 import type { ProcedureMeta } from "../trpc.js";
+import { NO_STORE_HEADERS } from "./api-headers.js";
 import { directQueries } from "./direct-query.js";
 
 // Built once: every query procedure that has a direct form (direct-query.ts).
@@ -20,11 +21,7 @@ const credentialQueries = new Set(
 );
 
 const JSON_HEADERS = Object.freeze({ "content-type": "application/json", vary: "trpc-accept" });
-const JSON_NO_STORE_HEADERS = Object.freeze({
-  ...JSON_HEADERS,
-  "cache-control": "no-store",
-  pragma: "no-cache",
-});
+const JSON_NO_STORE_HEADERS = Object.freeze({ ...JSON_HEADERS, ...NO_STORE_HEADERS });
 
 /**
  * Answers a single, unbatched `GET /trpc/<query>?input=…` through the

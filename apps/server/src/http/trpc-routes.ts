@@ -10,6 +10,7 @@ import { errorHeaders } from "../errors/error-headers.js";
 import { formatError } from "../errors/error-shape.js";
 import { type AppRouter, appRouter } from "../router.js";
 import type { ProcedureMeta } from "../trpc.js";
+import { NO_STORE_HEADERS } from "./api-headers.js";
 import { tryFastQuery } from "./query-fast-path.js";
 
 /**
@@ -40,8 +41,6 @@ function tooLargeBatch(request: FastifyRequest, reply: FastifyReply, path: strin
     .send(JSON.stringify({ error: shape }));
   return true;
 }
-
-const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" } as const;
 
 /** Whether the procedure at `path` declared that its answer carries a token or a secret. */
 function sendsCredentials(path: string): boolean {
@@ -75,7 +74,7 @@ export async function registerTrpc(
     responseMeta: ({ info, errors }) => ({
       headers: {
         ...errorHeaders(errors),
-        ...(info?.calls.some((call) => sendsCredentials(call.path)) ? NO_STORE : {}),
+        ...(info?.calls.some((call) => sendsCredentials(call.path)) ? NO_STORE_HEADERS : {}),
       },
     }),
   };

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { z } from "zod";
 import { type Context, createContextFactory, type ServerDeps } from "../context.js";
 import { databaseUnavailableOf } from "../errors/database-unavailable.js";
+import { NO_STORE_HEADERS } from "../http/api-headers.js";
 import { appRouter } from "../router.js";
 import type { ProcedureMeta } from "../trpc.js";
 import { PROBLEM_JSON, type Problem, problemFromError, problemOf } from "./problem-details.js";
@@ -52,7 +53,6 @@ export function restRoutes(): RestRoute[] {
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
-const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" } as const;
 
 function sendProblem(
   reply: FastifyReply,
@@ -171,7 +171,7 @@ export async function registerRestRoutes(app: FastifyInstance, deps: ServerDeps)
                 signal: undefined,
                 batchIndex: 0,
               });
-              if (meta?.sendsCredentials) reply.headers(NO_STORE);
+              if (meta?.sendsCredentials) reply.headers(NO_STORE_HEADERS);
               return reply
                 .status(successStatus)
                 .header("content-type", JSON_TYPE)
@@ -180,7 +180,7 @@ export async function registerRestRoutes(app: FastifyInstance, deps: ServerDeps)
               const { problem, headers } = problemFromError(cause, procedurePath);
               if (problem.status === 500)
                 request.log.error({ err: cause, path: procedurePath }, "procedure failed");
-              if (meta?.sendsCredentials) reply.headers(NO_STORE);
+              if (meta?.sendsCredentials) reply.headers(NO_STORE_HEADERS);
               return sendProblem(reply, problem, headers);
             }
           },
