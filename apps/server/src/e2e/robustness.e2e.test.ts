@@ -413,6 +413,11 @@ describeEachDatabase("robustness", (current) => {
       { weight: 1, arbitrary: fc.constantFrom("x.y.z", "Bearer", "a".repeat(5_000)) },
     );
 
+    /** An input naming an account that does not exist in every path field of the procedure's route. */
+    const pathFilled = (procedure: Procedure): Record<string, string> =>
+      Object.fromEntries(
+        [...procedure.rest.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => [name, "no-such-id"]),
+      );
     const fuzzed: string[] = [];
     /** Per procedure: did an admin's call get past authentication and authorization at least once? */
     const reached = new Map<string, boolean>();
@@ -452,7 +457,14 @@ describeEachDatabase("robustness", (current) => {
             await restore(user);
           },
         ),
-        { numRuns: RUNS_PER_PROCEDURE },
+        {
+          numRuns: RUNS_PER_PROCEDURE,
+          // An admin's call by each door with its path filled, so reaching every procedure does not hang on the dice (36 runs missed PUT /api/admin/users/{id}/role once in CI).
+          examples: [
+            [pathFilled(procedure), "admin", "rest"],
+            [pathFilled(procedure), "admin", "trpc"],
+          ],
+        },
       );
       fuzzed.push(procedure.path);
     }
