@@ -1,4 +1,5 @@
 import {
+  type Clock,
   createAccountLinks,
   createDatabase,
   createUseCases,
@@ -22,7 +23,12 @@ export interface Running {
 }
 
 /** Connects, migrates, and wires everything the server needs from a config. */
-export async function bootstrap(config: WardenConfig, logger: Logger): Promise<Running> {
+export async function bootstrap(
+  config: WardenConfig,
+  logger: Logger,
+  /** The time Warden reads (tests move it instead of sleeping); the system's by default. */
+  clock?: Clock,
+): Promise<Running> {
   const database = createDatabase(config.databaseUrl);
   await migrateToLatest(database.db);
 
@@ -33,6 +39,7 @@ export async function bootstrap(config: WardenConfig, logger: Logger): Promise<R
   const warden = await createWarden({
     config,
     database,
+    ...(clock ? { clock } : {}),
     onSessionsRevoked: (ids) => liveSessions?.ended(ids),
     onUsersChanged: (ids) => userRows?.changed(ids),
   });

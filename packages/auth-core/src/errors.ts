@@ -29,6 +29,8 @@ export const AUTH_ERROR_CODES = {
   INVALID_TWO_FACTOR_CODE: "the code is wrong, expired or already used",
   TWO_FACTOR_NOT_ENABLED: "two-factor login is not enabled for this account",
   TWO_FACTOR_SETUP_REQUIRED: "no two-factor setup is pending: start the setup first",
+  INVALID_MFA_TOKEN:
+    "this login step expired or was already completed: log in again with your password",
 } as const;
 
 export type AuthErrorCode = keyof typeof AUTH_ERROR_CODES;

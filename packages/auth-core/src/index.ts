@@ -93,7 +93,11 @@ export {
   type AuthenticatedUser,
   createUseCases,
   type LoggedIn,
+  MFA_TOKEN_TTL_SECONDS,
+  type MfaChallenge,
+  type PasswordLogin,
   type RequestFacts,
+  type SecondFactorInput,
   type UseCaseDeps,
   type UseCases,
 } from "./use-cases/index.js";

@@ -29,7 +29,7 @@ export interface WardenOptions {
   readonly clock?: Clock;
   /** The common-password list, when the caller already holds one; loaded from the shipped file otherwise. */
   readonly commonPasswords?: ReadonlySet<string>;
-  /** Told of every user this process writes (role, disabled, password). */
+  /** Told of every user this process writes (role, disabled, password, two-factor). */
   readonly onUsersChanged?: (userIds: readonly string[]) => void | Promise<void>;
   /** Told of every session ended by this process (logout, revocation, reuse, disabling). */
   readonly onSessionsRevoked?: (sessionIds: readonly string[]) => void | Promise<void>;
@@ -126,6 +126,7 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
         production: config.production,
       }),
       lockRows: database.dialect !== "sqlite",
+      onUsersChanged: options.onUsersChanged,
     }),
   };
 }

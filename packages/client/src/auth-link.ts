@@ -11,7 +11,10 @@ export const ACCESS_TOKEN_CONTEXT_KEY = "wardenAccessToken";
 
 // For these, UNAUTHORIZED means wrong credentials or a dead refresh token, not
 // an expired access token: refreshing and retrying would only hide the answer.
-const CREDENTIAL_PATHS = new Set(["auth.register", "auth.login", "auth.refresh"]);
+const CREDENTIAL_PATHS = new Set(["auth.register", "auth.login", "auth.verifyMfa", "auth.refresh"]);
+
+/** Calls whose answer may be a token pair to keep (a login's second step answers with one). */
+const LOGIN_PATHS = new Set(["auth.login", "auth.verifyMfa"]);
 
 export interface AuthLinkOptions {
   readonly store: TokenStore;
@@ -31,7 +34,8 @@ export function accessTokenOf(op: Pick<Operation, "context">): string | undefine
 /**
  * Sends each call with the stored access token; when one made with a token
  * comes back UNAUTHORIZED, refreshes once and retries it once. Keeps the
- * store in step with `auth.login` (stores the pair) and `auth.logout` (clears it).
+ * store in step with `auth.login` and `auth.verifyMfa` (stores the pair) and
+ * `auth.logout` (clears it).
  */
 export function authLink<TRouter extends AnyTRPCRouter>(
   options: AuthLinkOptions,
@@ -100,7 +104,8 @@ export function authLink<TRouter extends AnyTRPCRouter>(
 
   async function remember(op: Operation, result: unknown): Promise<void> {
     if (op.type !== "mutation") return;
-    if (op.path === "auth.login") {
+    if (LOGIN_PATHS.has(op.path)) {
+      // A login that needs a second factor answers without tokens: nothing to keep yet.
       const pair = tokenPairOf(result);
       if (pair) await store.set(pair);
     } else if (op.path === "auth.logout") {

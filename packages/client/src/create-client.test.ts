@@ -3,6 +3,7 @@ import { spawnWardenServer } from "@warden/server/testing";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { createWardenClient, type WardenClient } from "./create-client.js";
 import { errorCodeOf } from "./errors.js";
+import type { MfaChallenge } from "./login-result.js";
 import { createMemoryTokenStore, type TokenStore } from "./token-store.js";
 
 const PASSWORD = "tangerine-orbit-47";
@@ -57,8 +58,11 @@ describe("createWardenClient types", () => {
     expectTypeOf<Me["role"]>().toEqualTypeOf<"user" | "admin">();
     expectTypeOf<Me>().toHaveProperty("createdAt").toEqualTypeOf<string>();
     expectTypeOf<Me>().not.toHaveProperty("passwordHash");
-    type Pair = Awaited<ReturnType<typeof client.auth.login.mutate>>;
-    expectTypeOf<Pair["tokenType"]>().toEqualTypeOf<"Bearer">();
+    type Login = Awaited<ReturnType<typeof client.auth.login.mutate>>;
+    expectTypeOf<Extract<Login, { tokenType: "Bearer" }>["accessToken"]>().toEqualTypeOf<string>();
+    expectTypeOf<MfaChallenge>().toEqualTypeOf<Extract<Login, { mfaRequired: true }>>();
+    expectTypeOf<MfaChallenge["mfaToken"]>().toEqualTypeOf<string>();
+    expectTypeOf(client.auth.verifyMfa.mutate).parameter(0).toHaveProperty("mfaToken");
     expectTypeOf(client.auth.login.mutate)
       .parameter(0)
       .toEqualTypeOf<{ username: string; password: string }>();

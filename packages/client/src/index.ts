@@ -7,6 +7,8 @@ export type {
 export type { WardenClient, WardenClientOptions } from "./create-client.js";
 export { createWardenClient } from "./create-client.js";
 export { errorCodeOf, isUnauthorizedError } from "./errors.js";
+export type { LoginResult, LoginTokens, MfaChallenge } from "./login-result.js";
+export { needsSecondFactor } from "./login-result.js";
 export type { ServiceClient, ServiceClientOptions } from "./service-client.js";
 export { createServiceClient, ServiceAuthenticationError } from "./service-client.js";
 export type { MemoryTokenStore, TokenSet, TokenStore } from "./token-store.js";

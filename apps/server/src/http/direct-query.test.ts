@@ -72,7 +72,9 @@ describeEachDatabase("direct queries agree with tRPC's procedure call", (current
       name: username,
       password,
     });
-    const { accessToken } = await caller.auth.login({ username, password });
+    const login = await caller.auth.login({ username, password });
+    if ("mfaRequired" in login) throw new Error("no two-factor login was set up");
+    const { accessToken } = login;
     await running.deps.warden.posts.create(
       (await running.deps.warden.users.findByUsername(username))?.id as string,
       { title: "A post", content: "Its body", published: true },

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { ServerDeps } from "../context.js";
+import { MFA_OTP_GRANT } from "./token-endpoint.js";
 
 /** RFC 7517 JWKS and RFC 8414 metadata. */
 export function registerDiscovery(app: FastifyInstance, deps: ServerDeps): void {
@@ -18,7 +19,7 @@ export function registerDiscovery(app: FastifyInstance, deps: ServerDeps): void 
       revocation_endpoint: `${issuer}/oauth/revoke`,
       introspection_endpoint: `${issuer}/oauth/introspect`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
-      grant_types_supported: ["password", "refresh_token", "client_credentials"],
+      grant_types_supported: ["password", "refresh_token", "client_credentials", MFA_OTP_GRANT],
       response_types_supported: [],
       token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
       revocation_endpoint_auth_methods_supported: ["none"],

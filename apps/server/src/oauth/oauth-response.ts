@@ -1,8 +1,12 @@
 import { AuthError, type AuthErrorCode } from "@warden/auth-core";
 import type { FastifyReply } from "fastify";
 
-/** RFC 6749 §5.2 error codes, plus RFC 7009's for revocation. */
+/**
+ * RFC 6749 §5.2 error codes, RFC 7009's for revocation, and `mfa_required`
+ * (the password was right; a second factor must follow, by the MFA grant).
+ */
 export type OAuthErrorCode =
+  | "mfa_required"
   | "invalid_request"
   | "invalid_client"
   | "invalid_grant"
@@ -17,7 +21,12 @@ export class OAuthError extends Error {
   constructor(
     readonly error: OAuthErrorCode,
     readonly description: string,
-    readonly options: { status?: number; retryAfterSeconds?: number | undefined } = {},
+    readonly options: {
+      status?: number;
+      retryAfterSeconds?: number | undefined;
+      /** More members of the error body (RFC 6749 §5.2 allows them), e.g. `mfa_token`. */
+      extra?: Record<string, string | number>;
+    } = {},
   ) {
     super(description);
   }
@@ -35,7 +44,11 @@ export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyR
   if (status === 401) reply.header("www-authenticate", 'Basic realm="warden"');
   if (error.options.retryAfterSeconds !== undefined)
     reply.header("retry-after", String(error.options.retryAfterSeconds));
-  return reply.send({ error: error.error, error_description: error.description });
+  return reply.send({
+    error: error.error,
+    error_description: error.description,
+    ...error.options.extra,
+  });
 }
 
 /** The one place that knows which RFC 6749 §5.2 error each auth-core error becomes. */

@@ -1,9 +1,16 @@
-import { credentialsSchema, type TokenPair } from "@warden/auth-core";
+import { credentialsSchema, type LoggedIn, type SecondFactorInput } from "@warden/auth-core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { requestInfoOf, type ServerDeps } from "../context.js";
 import { authenticateClient } from "./client-authentication.js";
 import { formParameters, required } from "./form-parameters.js";
 import { noStore, OAuthError, sendOAuthFailure } from "./oauth-response.js";
+
+/**
+ * The grant that completes a password login needing a second factor
+ * (Warden's own URN, as RFC 6749 §4.5 allows): `mfa_token` from the
+ * `mfa_required` error, and `otp` or `recovery_code`.
+ */
+export const MFA_OTP_GRANT = "urn:warden:params:oauth:grant-type:mfa-otp";
 
 /** RFC 6749 §5.1 success body. */
 interface TokenResponse {
@@ -12,18 +19,37 @@ interface TokenResponse {
   expires_in: number;
   refresh_token?: string;
   scope?: string;
+  recovery_codes_remaining?: number;
 }
 
-function fromPair(pair: TokenPair): TokenResponse {
+function fromLogin(login: LoggedIn): TokenResponse {
+  const pair = login.tokens;
   return {
     access_token: pair.accessToken,
     token_type: "Bearer",
     expires_in: pair.expiresIn,
     refresh_token: pair.refreshToken,
+    ...(login.recoveryCodesRemaining === undefined
+      ? {}
+      : { recovery_codes_remaining: login.recoveryCodesRemaining }),
   };
 }
 
-/** `POST /oauth/token`: the password (§4.3), refresh_token (§6) and client_credentials (§4.4) grants. */
+/** The second factor of the MFA grant: exactly one of `otp` and `recovery_code`. */
+function secondFactorOf(parameters: Map<string, string>): SecondFactorInput {
+  const otp = parameters.get("otp");
+  const recoveryCode = parameters.get("recovery_code");
+  if ((otp === undefined) === (recoveryCode === undefined))
+    throw new OAuthError("invalid_request", "send either otp or recovery_code");
+  return otp === undefined ? { recoveryCode: bounded(recoveryCode ?? "") } : { code: bounded(otp) };
+}
+
+/** Codes are short: longer input is cut rather than hashed or compared at length. */
+function bounded(value: string): string {
+  return value.slice(0, 64);
+}
+
+/** `POST /oauth/token`: the password (§4.3), refresh_token (§6) and client_credentials (§4.4) grants, and the MFA grant. */
 export function registerTokenEndpoint(app: FastifyInstance, deps: ServerDeps): void {
   app.post("/oauth/token", async (request: FastifyRequest, reply: FastifyReply) => {
     try {
@@ -54,18 +80,31 @@ async function grant(
       });
       if (!credentials.success)
         throw new OAuthError("invalid_request", "username or password is malformed");
-      const { tokens } = await deps.useCases.logInWithPassword(
-        credentials.data,
-        requestInfoOf(request),
+      const login = await deps.useCases.logInWithPassword(credentials.data, requestInfoOf(request));
+      if (login.mfaRequired)
+        throw new OAuthError(
+          "mfa_required",
+          `a second factor is required: grant_type=${MFA_OTP_GRANT} with mfa_token and otp (or recovery_code)`,
+          { extra: { mfa_token: login.mfaToken, expires_in: login.expiresIn } },
+        );
+      return fromLogin(login);
+    }
+    case MFA_OTP_GRANT: {
+      const mfaToken = bounded(required(parameters, "mfa_token"));
+      return fromLogin(
+        await deps.useCases.logInWithSecondFactor(
+          { mfaToken, ...secondFactorOf(parameters) },
+          requestInfoOf(request),
+        ),
       );
-      return fromPair(tokens);
     }
     case "refresh_token": {
-      const { tokens } = await deps.useCases.refreshTokens(
-        required(parameters, "refresh_token"),
-        requestInfoOf(request),
+      return fromLogin(
+        await deps.useCases.refreshTokens(
+          required(parameters, "refresh_token"),
+          requestInfoOf(request),
+        ),
       );
-      return fromPair(tokens);
     }
     case "client_credentials": {
       const client = await authenticateClient(deps, request, parameters);

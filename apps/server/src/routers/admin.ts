@@ -84,6 +84,30 @@ const usersRouter = router({
     .mutation(({ ctx, input }) =>
       ctx.deps.useCases.setDisabled(adminActor(ctx), input, ctx.request),
     ),
+
+  resetTwoFactor: adminProcedure
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/api/admin/users/{id}/reset-two-factor",
+        errorResponses: {
+          400: "Invalid input",
+          401: "No valid access token",
+          403: "Not an admin",
+          404: "No such user",
+          409: "The account has no two-factor login",
+          503: "The database is unreachable",
+        },
+        tags: ["admin"],
+        summary:
+          "Turn a user's two-factor login off (lost phone and recovery codes) and end their sessions",
+      },
+    })
+    .input(z.object({ id: idSchema }))
+    .output(userSchema)
+    .mutation(({ ctx, input }) =>
+      ctx.deps.useCases.resetTwoFactor(adminActor(ctx), input, ctx.request),
+    ),
 });
 
 const auditRouter = router({

@@ -1,7 +1,12 @@
 import { AuthError } from "@warden/auth-core";
 import { z } from "zod";
-import { credentialsSchema, passwordSchema, registrationSchema } from "../schemas/inputs.js";
-import { okSchema, tokenPairSchema, userSchema } from "../schemas/outputs.js";
+import {
+  credentialsSchema,
+  passwordSchema,
+  registrationSchema,
+  twoFactorCodeSchema,
+} from "../schemas/inputs.js";
+import { loginResultSchema, okSchema, tokenPairSchema, userSchema } from "../schemas/outputs.js";
 import { protectedProcedure, publicProcedure, router } from "../trpc.js";
 
 const refreshTokenSchema = z
@@ -62,7 +67,8 @@ export const authRouter = router({
           503: "The database is unreachable, or too many logins are waiting",
         },
         tags: ["auth"],
-        summary: "Log in with a username or email and a password: an access and a refresh token",
+        summary:
+          "Log in with a username or email and a password: an access and a refresh token, or, for an account with two-factor login, the token of the second step (auth.verifyMfa)",
         protect: false,
       },
     })
@@ -71,11 +77,57 @@ export const authRouter = router({
         examples: [{ username: "ada", password: "correct horse battery staple" }],
       }),
     )
+    .output(loginResultSchema)
+    .mutation(async ({ ctx, input }) => {
+      const login = await ctx.deps.useCases.logInWithPassword(input, ctx.request);
+      return login.mfaRequired
+        ? { mfaRequired: true as const, mfaToken: login.mfaToken, expiresIn: login.expiresIn }
+        : login.tokens;
+    }),
+
+  verifyMfa: publicProcedure
+    .meta({
+      sendsCredentials: true,
+      openapi: {
+        method: "POST",
+        path: "/api/auth/verify-mfa",
+        errorResponses: {
+          400: "Invalid input, a wrong or used code, or an expired login step (log in again)",
+          429: "Too many wrong passwords or codes: the account is locked for a while",
+          503: "The database is unreachable",
+        },
+        tags: ["auth"],
+        summary:
+          "Complete a login with two-factor login: the mfaToken from auth.login and a code from the app (or a recovery code)",
+        protect: false,
+      },
+    })
+    .input(
+      z
+        .object({
+          mfaToken: linkTokenSchema,
+          code: twoFactorCodeSchema.optional(),
+          recoveryCode: twoFactorCodeSchema.optional(),
+        })
+        .refine((input) => (input.code === undefined) !== (input.recoveryCode === undefined), {
+          message: "send either code or recoveryCode",
+          path: ["code"],
+        })
+        .meta({
+          examples: [{ mfaToken: "Qm9vdHN0cmFwcGluZyBhIHNlY29uZCBmYWN0b3IgbG9n", code: "123456" }],
+        }),
+    )
     .output(tokenPairSchema)
-    .mutation(
-      async ({ ctx, input }) =>
-        (await ctx.deps.useCases.logInWithPassword(input, ctx.request)).tokens,
-    ),
+    .mutation(async ({ ctx, input }) => {
+      const { mfaToken, code, recoveryCode } = input;
+      const login = await ctx.deps.useCases.logInWithSecondFactor(
+        recoveryCode === undefined ? { mfaToken, code: code ?? "" } : { mfaToken, recoveryCode },
+        ctx.request,
+      );
+      return login.recoveryCodesRemaining === undefined
+        ? login.tokens
+        : { ...login.tokens, recoveryCodesRemaining: login.recoveryCodesRemaining };
+    }),
 
   refresh: publicProcedure
     .meta({

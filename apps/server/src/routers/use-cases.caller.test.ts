@@ -50,7 +50,11 @@ describeEachDatabase("use cases through createCaller", (current) => {
       name: username,
       password,
     });
-    const login = () => anonymous().auth.login({ username, password });
+    const login = async () => {
+      const result = await anonymous().auth.login({ username, password });
+      if ("mfaRequired" in result) throw new Error("no two-factor login was set up");
+      return result;
+    };
     const tokens = await login();
     const sessionId = (await as(tokens.accessToken).sessions.list()).find((s) => s.current)?.id;
     return { user, password, tokens, sessionId: sessionId as string, login };

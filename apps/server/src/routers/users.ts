@@ -1,10 +1,100 @@
 import { AuthError, toPublicUser } from "@warden/auth-core";
 import { z } from "zod";
-import { displayNameSchema, idSchema, passwordSchema } from "../schemas/inputs.js";
-import { okSchema, publicUserSchema, userSchema } from "../schemas/outputs.js";
+import {
+  displayNameSchema,
+  idSchema,
+  passwordSchema,
+  twoFactorCodeSchema,
+} from "../schemas/inputs.js";
+import {
+  okSchema,
+  publicUserSchema,
+  recoveryCodesSchema,
+  twoFactorSetupSchema,
+  userSchema,
+} from "../schemas/outputs.js";
 import { protectedProcedure, router, scopedProcedure } from "../trpc.js";
 
+const TOTP_ERRORS = {
+  400: "Invalid input, or a wrong or used code",
+  401: "No valid access token",
+  403: "A service token",
+  409: "Two-factor login is not enabled, or no setup is pending",
+  429: "Too many wrong passwords or codes",
+  503: "The database is unreachable",
+} as const;
+
+/** TOTP two-factor login of the caller's own account. */
+const totpRouter = router({
+  setup: protectedProcedure
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/api/users/me/totp/setup",
+        errorResponses: {
+          401: "No valid access token",
+          403: "A service token",
+          412: "This server cannot store TOTP secrets (no WARDEN_KEY_ENCRYPTION_KEY)",
+          503: "The database is unreachable",
+        },
+        tags: ["two-factor"],
+        summary:
+          "A new TOTP secret, its otpauth:// URI and QR code (SVG); nothing changes until enable",
+      },
+    })
+    .output(twoFactorSetupSchema)
+    .mutation(({ ctx }) => ctx.deps.useCases.setUpTwoFactor(ctx.auth)),
+
+  enable: protectedProcedure
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/api/users/me/totp/enable",
+        errorResponses: TOTP_ERRORS,
+        tags: ["two-factor"],
+        summary:
+          "Turn two-factor login on with a code from the new secret: 10 recovery codes, shown this once",
+      },
+    })
+    .input(z.object({ code: twoFactorCodeSchema }))
+    .output(recoveryCodesSchema)
+    .mutation(({ ctx, input }) => ctx.deps.useCases.enableTwoFactor(ctx.auth, input, ctx.request)),
+
+  disable: protectedProcedure
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/api/users/me/totp/disable",
+        errorResponses: TOTP_ERRORS,
+        tags: ["two-factor"],
+        summary:
+          "Turn two-factor login off, with the password and a code from the app (or a recovery code)",
+      },
+    })
+    .input(z.object({ currentPassword: passwordSchema, code: twoFactorCodeSchema }))
+    .output(userSchema)
+    .mutation(({ ctx, input }) => ctx.deps.useCases.disableTwoFactor(ctx.auth, input, ctx.request)),
+
+  regenerateRecoveryCodes: protectedProcedure
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/api/users/me/totp/regenerate-recovery-codes",
+        errorResponses: TOTP_ERRORS,
+        tags: ["two-factor"],
+        summary: "10 new recovery codes for a code from the app; the old ones stop working",
+      },
+    })
+    .input(z.object({ code: twoFactorCodeSchema }))
+    .output(recoveryCodesSchema)
+    .mutation(({ ctx, input }) =>
+      ctx.deps.useCases.regenerateRecoveryCodes(ctx.auth, input, ctx.request),
+    ),
+});
+
 export const usersRouter = router({
+  totp: totpRouter,
+
   me: protectedProcedure
     .meta({
       openapi: {

@@ -23,6 +23,12 @@ export const idSchema = z
   .min(1, "must not be empty")
   .max(64, "must be at most 64 characters");
 
+/** A code from an authenticator app (6 digits) or a recovery code (xxxx-xxxx-xxxx); bounded so junk costs nothing. */
+export const twoFactorCodeSchema = z
+  .string()
+  .min(1, "must not be empty")
+  .max(64, "must be at most 64 characters");
+
 export const pageInputSchema = z.object({
   limit: z
     .number()

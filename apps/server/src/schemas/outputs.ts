@@ -12,6 +12,7 @@ export const userSchema = z
     name: z.string(),
     role: z.enum(ROLES),
     emailVerified: z.boolean(),
+    twoFactorEnabled: z.boolean(),
     createdAt: z.string(),
   })
   .meta({
@@ -23,6 +24,7 @@ export const userSchema = z
       name: "Ada Lovelace",
       role: "user",
       emailVerified: true,
+      twoFactorEnabled: false,
       createdAt: "2026-11-29T12:00:00.000Z",
     },
   });
@@ -51,6 +53,8 @@ export const tokenPairSchema = z
     expiresIn: z.number(),
     refreshToken: z.string(),
     refreshExpiresIn: z.number(),
+    /** Only after a login with a recovery code: how many the account has left. */
+    recoveryCodesRemaining: z.number().int().optional(),
   })
   .meta({
     id: "TokenPair",
@@ -62,6 +66,46 @@ export const tokenPairSchema = z
       refreshExpiresIn: 2592000,
     },
   });
+
+/** A right password for an account with two-factor login: the second step's token. */
+export const mfaChallengeSchema = z
+  .object({
+    mfaRequired: z.literal(true),
+    mfaToken: z.string(),
+    expiresIn: z.number(),
+  })
+  .meta({
+    id: "MfaChallenge",
+    example: {
+      mfaRequired: true,
+      mfaToken: "Qm9vdHN0cmFwcGluZyBhIHNlY29uZCBmYWN0b3IgbG9n",
+      expiresIn: 300,
+    },
+  });
+
+/** What a password login answers: tokens, or the second step. */
+export const loginResultSchema = z.union([tokenPairSchema, mfaChallengeSchema]);
+
+export const twoFactorSetupSchema = z
+  .object({
+    secret: z.string(),
+    otpauthUri: z.string(),
+    qrSvg: z.string(),
+  })
+  .meta({
+    id: "TwoFactorSetup",
+    example: {
+      secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+      otpauthUri:
+        "otpauth://totp/Warden:ada?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Warden&algorithm=SHA1&digits=6&period=30",
+      qrSvg: '<svg xmlns="http://www.w3.org/2000/svg" …</svg>',
+    },
+  });
+
+export const recoveryCodesSchema = z.object({ recoveryCodes: z.array(z.string()) }).meta({
+  id: "RecoveryCodes",
+  example: { recoveryCodes: ["k3p9-x2m4-q8rt", "…"] },
+});
 
 export const sessionSchema = z
   .object({

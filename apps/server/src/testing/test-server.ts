@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseConfig } from "@warden/auth-core";
+import { type Clock, parseConfig } from "@warden/auth-core";
 import type { TestDatabase } from "@warden/auth-core/testing";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
@@ -30,6 +30,8 @@ export async function startTestServer(
   env: Record<string, string> = {},
   /** The logger the server runs with; by default one at TEST_LOG_LEVEL (silent). */
   logger: Logger = createLogger(process.env.TEST_LOG_LEVEL ?? "silent"),
+  /** The time Warden reads (a test moves it to the next TOTP step instead of sleeping). */
+  clock?: Clock,
 ): Promise<TestServer> {
   const mailDir =
     env.MAIL_DIR === undefined ? await mkdtemp(join(tmpdir(), "warden-test-mail-")) : undefined;
@@ -41,7 +43,7 @@ export async function startTestServer(
     ...(mailDir ? { MAIL_DIR: mailDir } : {}),
     ...env,
   });
-  const running = await bootstrap(config, logger);
+  const running = await bootstrap(config, logger, clock);
   const app = await createServer(running.deps);
   const address = await app.listen({ host: "127.0.0.1", port: env.PORT ? config.port : 0 });
   return {

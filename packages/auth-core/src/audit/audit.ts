@@ -28,6 +28,12 @@ export const AUDIT_KINDS = [
   "password.reset",
   "profile.updated",
   "account.deleted",
+  "login.mfa_required",
+  "two_factor.enabled",
+  "two_factor.disabled",
+  "two_factor.recovery_codes_regenerated",
+  "two_factor.recovery_code_used",
+  "two_factor.reset",
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

@@ -22,6 +22,8 @@ export interface UserTable {
   disabled: Flag;
   /** 1 once the owner opened a link mailed to `email`. */
   email_verified: Flag;
+  /** 1 while the account has an active TOTP secret (kept with two_factor, in one transaction). */
+  two_factor_enabled: Flag;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -64,6 +64,7 @@ describeEachDatabase("importLegacyUsers", (current) => {
         role: "user",
         createdAt: now,
         emailVerified: false,
+        twoFactorEnabled: false,
         passwordHash: bcrypt(99),
         disabled: false,
       },

@@ -478,6 +478,7 @@ export async function importLegacyUsers<SourceDatabase>(
               passwordHash: user.passwordHash,
               disabled: false,
               emailVerified: false,
+              twoFactorEnabled: false,
             },
             stamp,
           ));

@@ -5,8 +5,8 @@ import type { Database } from "../db/schema.js";
 import { AuthError } from "../errors.js";
 import * as tokens from "./one-time-token.repository.js";
 
-/** What a mailed token is for: it works for that and nothing else. */
-export type OneTimeTokenPurpose = "verify_email" | "change_email" | "reset_password";
+/** What a token is for (a mailed link's, or a login's second step): it works for that and nothing else. */
+export type OneTimeTokenPurpose = "verify_email" | "change_email" | "reset_password" | "mfa_login";
 
 /** The account (and, for email links, the address) a used token was issued for. */
 export interface RedeemedToken {

@@ -16,4 +16,5 @@ export type RevocationReason =
   | "disabled"
   | "role_changed"
   | "password_reset"
-  | "account_deleted";
+  | "account_deleted"
+  | "two_factor_reset";

@@ -1,3 +1,4 @@
+export { totpCodeAt } from "../two-factor/totp.js";
 export { describeEachDatabase } from "./describe-each-database.js";
 export {
   createTestDatabase,

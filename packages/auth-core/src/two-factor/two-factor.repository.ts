@@ -83,6 +83,7 @@ export async function activatePendingSecret(
       .where("pending_secret", "=", record.pendingSecret)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
+    await setUserFlag(trx, record.userId, 1, now);
     // The update above holds the row's lock until commit: recovery-code
     // writes for this account wait for it (see replaceRecoveryCodes).
     await writeRecoveryCodes(trx, record.userId, record.codeHashes, now);
@@ -136,6 +137,20 @@ export async function replaceRecoveryCodes(
   });
 }
 
+/** users.two_factor_enabled, kept with the two_factor row in the caller's transaction. */
+async function setUserFlag(
+  trx: Kysely<Database>,
+  userId: string,
+  enabled: 0 | 1,
+  now: string,
+): Promise<void> {
+  await trx
+    .updateTable("users")
+    .set({ two_factor_enabled: enabled, updated_at: now })
+    .where("id", "=", userId)
+    .execute();
+}
+
 async function writeRecoveryCodes(
   trx: Kysely<Database>,
   userId: string,
@@ -179,6 +194,7 @@ export async function countRecoveryCodes(db: Kysely<Database>, userId: string): 
 export async function removeTwoFactor(
   options: RepositoryOptions,
   userId: string,
+  now: string,
 ): Promise<boolean> {
   return options.db.transaction().execute(async (trx) => {
     let query = trx.selectFrom("two_factor").select("enabled").where("user_id", "=", userId);
@@ -186,6 +202,7 @@ export async function removeTwoFactor(
     const row = await query.executeTakeFirst();
     await trx.deleteFrom("recovery_codes").where("user_id", "=", userId).execute();
     await trx.deleteFrom("two_factor").where("user_id", "=", userId).execute();
+    await setUserFlag(trx, userId, 0, now);
     return row?.enabled === 1;
   });
 }

@@ -63,8 +63,13 @@ export function createTwoFactorService(options: {
   readonly encryption: SecretEncryption;
   /** Row locks (PostgreSQL, MySQL); SQLite runs one write transaction at a time and needs none. */
   readonly lockRows: boolean;
+  /** Told when an account's twoFactorEnabled changes, as every other write to a user is (the users-row cache). */
+  readonly onUsersChanged?: ((userIds: readonly string[]) => void | Promise<void>) | undefined;
 }): TwoFactorService {
   const { db, clock, encryption } = options;
+  const changed = async (userId: string) => {
+    await options.onUsersChanged?.([userId]);
+  };
   const repo = { db, lockRows: options.lockRows };
 
   function recoveryCodesFor(userId: string): { codes: string[]; hashes: string[] } {
@@ -110,10 +115,15 @@ export function createTwoFactorService(options: {
       );
       // A parallel enable (or a newer setup) got there first.
       if (!activated) throw new AuthError("INVALID_TWO_FACTOR_CODE");
+      await changed(userId);
       return codes;
     },
 
-    disable: (userId) => store.removeTwoFactor(repo, userId),
+    async disable(userId) {
+      const wasEnabled = await store.removeTwoFactor(repo, userId, clock.nowIso());
+      await changed(userId);
+      return wasEnabled;
+    },
 
     async verifyCode(userId, code) {
       const row = await store.findTwoFactor(db, userId);

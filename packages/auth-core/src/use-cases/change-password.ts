@@ -36,7 +36,7 @@ export async function changePassword(
   await attempt.succeeded();
   // A reset link mailed before the change must not undo it, nor an email change
   // someone else started with the old password move the account away.
-  await deps.oneTimeTokens.revoke(userId, ["reset_password", "change_email"]);
+  await deps.oneTimeTokens.revoke(userId, ["reset_password", "change_email", "mfa_login"]);
   const ended = await deps.sessions.revokeAll(userId, "password_change", {
     exceptSessionId: sessionId,
   });

@@ -6,7 +6,7 @@ import {
 } from "../mail/templates.js";
 import type { User } from "../user/user.js";
 import type { AuthenticatedUser } from "./authenticate-access-token.js";
-import { asPasswordAttempt } from "./password-attempt.js";
+import { asCredentialAttempt } from "./credential-attempt.js";
 import { type RequestFacts, recordAudit } from "./request-facts.js";
 import type { UseCaseDeps } from "./use-case-deps.js";
 
@@ -105,7 +105,7 @@ export async function changeEmail(
   request: RequestFacts,
 ): Promise<void> {
   if (!deps.mailer.delivers) throw new AuthError("MAIL_UNAVAILABLE");
-  const user = await asPasswordAttempt(deps, caller.userId, "currentPassword", request, () =>
+  const user = await asCredentialAttempt(deps, caller.userId, "currentPassword", request, () =>
     deps.users.checkPassword(caller.userId, input.currentPassword, "currentPassword"),
   );
   const newEmail = await deps.users.checkNewEmail(user.id, input.newEmail);

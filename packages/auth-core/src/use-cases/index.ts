@@ -1,6 +1,7 @@
 import type { Client } from "../client/client.js";
 import type { CreatedClient } from "../client/client.service.js";
 import type { AccessTokenSubject, SignedAccessToken } from "../token/access-token.js";
+import type { TwoFactorSetup } from "../two-factor/two-factor.service.js";
 import type { Role, User } from "../user/user.js";
 import type { CredentialsInput, RegistrationInput } from "../user/user-input.js";
 import { createClient, revokeClient } from "./administer-clients.js";
@@ -15,7 +16,8 @@ import { changePassword } from "./change-password.js";
 import { changeEmail, resendVerification, verifyEmail } from "./email-verification.js";
 import { endOtherSessions, endSession } from "./end-sessions.js";
 import { issueServiceToken } from "./issue-service-token.js";
-import { type LoggedIn, logInWithPassword } from "./log-in-with-password.js";
+import { type LoggedIn, logInWithPassword, type PasswordLogin } from "./log-in-with-password.js";
+import { logInWithSecondFactor } from "./log-in-with-second-factor.js";
 import { logOut } from "./log-out.js";
 import { deleteAccount, deleteUser, updateProfile } from "./manage-account.js";
 import { requestPasswordReset, resetPassword } from "./password-reset.js";
@@ -23,11 +25,21 @@ import { refreshTokens } from "./refresh-tokens.js";
 import { register } from "./register.js";
 import type { AdminActor, RequestFacts } from "./request-facts.js";
 import { revokeToken } from "./revoke-token.js";
+import type { SecondFactorInput } from "./second-factor.js";
+import {
+  disableTwoFactor,
+  enableTwoFactor,
+  regenerateRecoveryCodes,
+  resetTwoFactor,
+  setUpTwoFactor,
+} from "./two-factor.js";
 import type { UseCaseDeps } from "./use-case-deps.js";
 
 export type { AuthenticatedUser } from "./authenticate-access-token.js";
-export type { LoggedIn } from "./log-in-with-password.js";
+export type { LoggedIn, MfaChallenge, PasswordLogin } from "./log-in-with-password.js";
+export { MFA_TOKEN_TTL_SECONDS } from "./log-in-with-password.js";
 export type { AdminActor, RequestFacts } from "./request-facts.js";
+export type { SecondFactorInput } from "./second-factor.js";
 export type { AccountRules, UseCaseDeps } from "./use-case-deps.js";
 
 type Caller = Pick<AuthenticatedUser, "userId" | "sessionId">;
@@ -40,7 +52,11 @@ type Caller = Pick<AuthenticatedUser, "userId" | "sessionId">;
  */
 export interface UseCases {
   register(input: RegistrationInput, request: RequestFacts): Promise<User>;
-  logInWithPassword(credentials: CredentialsInput, request: RequestFacts): Promise<LoggedIn>;
+  logInWithPassword(credentials: CredentialsInput, request: RequestFacts): Promise<PasswordLogin>;
+  logInWithSecondFactor(
+    input: { mfaToken: string } & SecondFactorInput,
+    request: RequestFacts,
+  ): Promise<LoggedIn>;
   refreshTokens(refreshToken: string, request: RequestFacts): Promise<LoggedIn>;
   logOut(
     caller: Caller,
@@ -100,12 +116,30 @@ export interface UseCases {
     request: RequestFacts,
   ): Promise<void>;
   deleteUser(actor: AdminActor, input: { id: string }, request: RequestFacts): Promise<void>;
+  setUpTwoFactor(caller: Caller): Promise<TwoFactorSetup>;
+  enableTwoFactor(
+    caller: Caller,
+    input: { code: string },
+    request: RequestFacts,
+  ): Promise<{ recoveryCodes: string[] }>;
+  disableTwoFactor(
+    caller: Caller,
+    input: { currentPassword: string; code: string },
+    request: RequestFacts,
+  ): Promise<User>;
+  regenerateRecoveryCodes(
+    caller: Caller,
+    input: { code: string },
+    request: RequestFacts,
+  ): Promise<{ recoveryCodes: string[] }>;
+  resetTwoFactor(actor: AdminActor, input: { id: string }, request: RequestFacts): Promise<User>;
 }
 
 export function createUseCases(deps: UseCaseDeps): UseCases {
   return {
     register: (input, request) => register(deps, input, request),
     logInWithPassword: (credentials, request) => logInWithPassword(deps, credentials, request),
+    logInWithSecondFactor: (input, request) => logInWithSecondFactor(deps, input, request),
     refreshTokens: (refreshToken, request) => refreshTokens(deps, refreshToken, request),
     logOut: (caller, options, request) => logOut(deps, caller, options, request),
     revokeToken: (token, request) => revokeToken(deps, token, request),
@@ -128,5 +162,11 @@ export function createUseCases(deps: UseCaseDeps): UseCases {
     changeEmail: (caller, input, request) => changeEmail(deps, caller, input, request),
     deleteAccount: (caller, input, request) => deleteAccount(deps, caller, input, request),
     deleteUser: (actor, input, request) => deleteUser(deps, actor, input, request),
+    setUpTwoFactor: (caller) => setUpTwoFactor(deps, caller),
+    enableTwoFactor: (caller, input, request) => enableTwoFactor(deps, caller, input, request),
+    disableTwoFactor: (caller, input, request) => disableTwoFactor(deps, caller, input, request),
+    regenerateRecoveryCodes: (caller, input, request) =>
+      regenerateRecoveryCodes(deps, caller, input, request),
+    resetTwoFactor: (actor, input, request) => resetTwoFactor(deps, actor, input, request),
   };
 }

@@ -2,7 +2,7 @@ import { AuthError } from "../errors.js";
 import { accountDeletedNotice } from "../mail/templates.js";
 import type { User } from "../user/user.js";
 import type { AuthenticatedUser } from "./authenticate-access-token.js";
-import { asPasswordAttempt } from "./password-attempt.js";
+import { asCredentialAttempt } from "./credential-attempt.js";
 import { type AdminActor, actorName, type RequestFacts, recordAudit } from "./request-facts.js";
 import type { UseCaseDeps } from "./use-case-deps.js";
 
@@ -62,7 +62,7 @@ export async function deleteAccount(
   input: { currentPassword: string },
   request: RequestFacts,
 ): Promise<void> {
-  const user = await asPasswordAttempt(deps, caller.userId, "currentPassword", request, () =>
+  const user = await asCredentialAttempt(deps, caller.userId, "currentPassword", request, () =>
     deps.users.checkPassword(caller.userId, input.currentPassword, "currentPassword"),
   );
   await deleteAndRecord(deps, user, "self", request);

@@ -69,7 +69,7 @@ export async function resetPassword(
   // in when verified addresses are required), and an email change someone else
   // started with the old password dies with it.
   await deps.users.markEmailVerified(userId, user.email);
-  await deps.oneTimeTokens.revoke(userId, ["reset_password", "change_email"]);
+  await deps.oneTimeTokens.revoke(userId, ["reset_password", "change_email", "mfa_login"]);
   const ended = await deps.sessions.revokeAll(userId, "password_reset");
   await deps.throttle.clearAccount(accountThrottleKey(userId));
   deps.mailer.sendLater(passwordChangedNotice({ to: user.email, name: user.name }));

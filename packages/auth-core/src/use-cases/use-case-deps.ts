@@ -6,6 +6,7 @@ import type { LiveSessions } from "../session/live-sessions.js";
 import type { SessionService } from "../session/session.service.js";
 import type { Throttle } from "../throttle/throttle.js";
 import type { AccessTokenService } from "../token/access-token.js";
+import type { TwoFactorService } from "../two-factor/two-factor.service.js";
 import type { UserService } from "../user/user.service.js";
 
 /** The services and ports the use cases are built from. */
@@ -18,6 +19,7 @@ export interface UseCaseDeps {
   readonly throttle: Throttle;
   readonly liveSessions: LiveSessions;
   readonly oneTimeTokens: OneTimeTokenService;
+  readonly twoFactor: TwoFactorService;
   readonly mailer: Mailer;
   readonly links: AccountLinks;
   readonly accountRules: AccountRules;

@@ -28,6 +28,7 @@ function toAccount(row: UserRow): UserAccount {
     passwordHash: row.password_hash,
     disabled: Number(row.disabled) === 1,
     emailVerified: Number(row.email_verified) === 1,
+    twoFactorEnabled: Number(row.two_factor_enabled) === 1,
   };
 }
 
@@ -54,6 +55,7 @@ export async function insertUser(
         role: account.role,
         disabled: account.disabled ? 1 : 0,
         email_verified: account.emailVerified ? 1 : 0,
+        two_factor_enabled: account.twoFactorEnabled ? 1 : 0,
         created_at: account.createdAt,
         updated_at: now,
       })

@@ -169,6 +169,7 @@ export function createUserService(options: UserServiceOptions): UserService {
         passwordHash: await hasher.hash(password),
         disabled: false,
         emailVerified: false,
+        twoFactorEnabled: false,
       };
       const collision = await users.insertUser(db, account, now);
       if (collision) throw takenError(collision);

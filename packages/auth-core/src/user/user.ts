@@ -11,6 +11,8 @@ export interface User {
   role: Role;
   /** Whether the owner opened a link mailed to `email`. */
   emailVerified: boolean;
+  /** Whether a login asks for a TOTP code (or a recovery code) after the password. */
+  twoFactorEnabled: boolean;
   createdAt: string;
 }
 
@@ -37,6 +39,7 @@ export function toUser(account: UserAccount): User {
     name: account.name,
     role: account.role,
     emailVerified: account.emailVerified,
+    twoFactorEnabled: account.twoFactorEnabled,
     createdAt: account.createdAt,
   };
 }

@@ -18,7 +18,16 @@ import type { Kysely } from "kysely";
 // `development_keys`: keys a development server generates for itself, like
 // its signing keys, when WARDEN_KEY_ENCRYPTION_KEY is not set. Never read in
 // production.
+//
+// `users.two_factor_enabled` mirrors whether the account has an active
+// secret, written in the same transaction as `two_factor`, so every read of
+// a user (users.me, the login, the users-row cache) knows it without a join.
 export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .alterTable("users")
+    .addColumn("two_factor_enabled", "integer", (c) => c.notNull().defaultTo(0))
+    .execute();
+
   await db.schema
     .createTable("two_factor")
     .addColumn("user_id", "varchar(36)", (c) =>
@@ -55,4 +64,5 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable("development_keys").execute();
   await db.schema.dropTable("recovery_codes").execute();
   await db.schema.dropTable("two_factor").execute();
+  await db.schema.alterTable("users").dropColumn("two_factor_enabled").execute();
 }

@@ -1,0 +1,137 @@
+import { AuthError } from "../errors.js";
+import type { TwoFactorSetup } from "../two-factor/two-factor.service.js";
+import type { User } from "../user/user.js";
+import type { AuthenticatedUser } from "./authenticate-access-token.js";
+import { asCredentialAttempt } from "./credential-attempt.js";
+import { type AdminActor, actorName, type RequestFacts, recordAudit } from "./request-facts.js";
+import { eitherKindOfCode, proveSecondFactor } from "./second-factor.js";
+import type { UseCaseDeps } from "./use-case-deps.js";
+
+type Caller = Pick<AuthenticatedUser, "userId">;
+
+/**
+ * A new secret for the caller's authenticator app, pending until a code
+ * from it is shown to `enableTwoFactor`. Throws TWO_FACTOR_UNAVAILABLE when
+ * the server cannot encrypt secrets (production without WARDEN_KEY_ENCRYPTION_KEY).
+ */
+export async function setUpTwoFactor(
+  deps: Pick<UseCaseDeps, "twoFactor">,
+  caller: Caller,
+): Promise<TwoFactorSetup> {
+  return deps.twoFactor.setup(caller.userId);
+}
+
+/**
+ * Turns two-factor login on with a code from the pending secret, and
+ * returns the recovery codes (shown this once). A wrong code counts toward
+ * the account's lockout, as every code does. Throws
+ * TWO_FACTOR_SETUP_REQUIRED, INVALID_TWO_FACTOR_CODE or TOO_MANY_ATTEMPTS.
+ */
+export async function enableTwoFactor(
+  deps: Pick<UseCaseDeps, "twoFactor" | "throttle" | "audit">,
+  caller: Caller,
+  input: { code: string },
+  request: RequestFacts,
+): Promise<{ recoveryCodes: string[] }> {
+  const recoveryCodes = await asCredentialAttempt(deps, caller.userId, "code", request, () =>
+    deps.twoFactor.enable(caller.userId, input.code),
+  );
+  await recordAudit(deps.audit, request, {
+    kind: "two_factor.enabled",
+    userId: caller.userId,
+    detail: {},
+  });
+  return { recoveryCodes };
+}
+
+/**
+ * Turns two-factor login off, with the password and a code (from the app,
+ * or a recovery code for someone who lost the phone). Throws INVALID_INPUT
+ * naming currentPassword, INVALID_TWO_FACTOR_CODE, TWO_FACTOR_NOT_ENABLED
+ * or TOO_MANY_ATTEMPTS.
+ */
+export async function disableTwoFactor(
+  deps: Pick<UseCaseDeps, "users" | "twoFactor" | "throttle" | "audit">,
+  caller: Caller,
+  input: { currentPassword: string; code: string },
+  request: RequestFacts,
+): Promise<User> {
+  const user = await asCredentialAttempt(
+    deps,
+    caller.userId,
+    "currentPassword",
+    request,
+    async () => {
+      const account = await deps.users.checkPassword(
+        caller.userId,
+        input.currentPassword,
+        "currentPassword",
+      );
+      if (!account.twoFactorEnabled) throw new AuthError("TWO_FACTOR_NOT_ENABLED");
+      await proveSecondFactor(deps, caller.userId, eitherKindOfCode(input.code));
+      return account;
+    },
+  );
+  await deps.twoFactor.disable(caller.userId);
+  await recordAudit(deps.audit, request, {
+    kind: "two_factor.disabled",
+    userId: caller.userId,
+    detail: { by: "self" },
+  });
+  return { ...user, twoFactorEnabled: false };
+}
+
+/**
+ * Ten new recovery codes for a code from the app; the old ones die. Throws
+ * TWO_FACTOR_NOT_ENABLED, INVALID_TWO_FACTOR_CODE or TOO_MANY_ATTEMPTS.
+ */
+export async function regenerateRecoveryCodes(
+  deps: Pick<UseCaseDeps, "twoFactor" | "throttle" | "audit">,
+  caller: Caller,
+  input: { code: string },
+  request: RequestFacts,
+): Promise<{ recoveryCodes: string[] }> {
+  const recoveryCodes = await asCredentialAttempt(
+    deps,
+    caller.userId,
+    "code",
+    request,
+    async () => {
+      if (!(await deps.twoFactor.isEnabled(caller.userId))) {
+        throw new AuthError("TWO_FACTOR_NOT_ENABLED");
+      }
+      await proveSecondFactor(deps, caller.userId, { code: input.code });
+      return deps.twoFactor.regenerateRecoveryCodes(caller.userId);
+    },
+  );
+  await recordAudit(deps.audit, request, {
+    kind: "two_factor.recovery_codes_regenerated",
+    userId: caller.userId,
+    detail: {},
+  });
+  return { recoveryCodes };
+}
+
+/**
+ * An admin turns a user's two-factor login off (a lost phone and lost
+ * recovery codes) and ends their sessions: whoever holds them logs in
+ * again, with the password alone. Throws NOT_FOUND or TWO_FACTOR_NOT_ENABLED.
+ */
+export async function resetTwoFactor(
+  deps: Pick<UseCaseDeps, "users" | "twoFactor" | "sessions" | "oneTimeTokens" | "audit">,
+  actor: AdminActor,
+  input: { id: string },
+  request: RequestFacts,
+): Promise<User> {
+  const user = await deps.users.findById(input.id);
+  if (!user) throw new AuthError("NOT_FOUND", { message: "no such user" });
+  if (!(await deps.twoFactor.disable(input.id))) throw new AuthError("TWO_FACTOR_NOT_ENABLED");
+  await deps.oneTimeTokens.revoke(input.id, ["mfa_login"]);
+  const ended = await deps.sessions.revokeAll(input.id, "two_factor_reset");
+  await recordAudit(deps.audit, request, {
+    kind: "two_factor.reset",
+    userId: input.id,
+    detail: { by: actorName(actor), sessionsEnded: ended.length },
+  });
+  return { ...user, twoFactorEnabled: false };
+}
