@@ -43,6 +43,7 @@ describeEachDatabase("auth over HTTP", (current) => {
       name: "Alice",
       role: "user",
       emailVerified: false,
+      twoFactorEnabled: false,
       createdAt: expect.any(String),
     });
     const login = await trpc<TokenPairBody>(server, "auth.login", {

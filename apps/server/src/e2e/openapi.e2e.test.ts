@@ -1,7 +1,8 @@
 import { Validator } from "@seriousme/openapi-schema-validator";
-import { describeEachDatabase } from "@warden/auth-core/testing";
+import { createManualClock, describeEachDatabase, totpCodeAt } from "@warden/auth-core/testing";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { createLogger } from "../logger.js";
 import { linkIn, type MailCatcher, startMailCatcher } from "../testing/mail-catcher.js";
 import { registerAdmin, startTestServer, type TestServer } from "../testing/test-server.js";
 
@@ -32,16 +33,19 @@ describeEachDatabase("/openapi.json", (current) => {
   let server: TestServer;
   let mail: MailCatcher;
   let document: OpenApiDocument;
+  const clock = createManualClock(new Date());
   let ajv: Ajv2020;
   /** Which operations answered 2xx, as the document describes them. */
   const succeeded = new Set<string>();
 
   beforeAll(async () => {
     mail = await startMailCatcher();
-    server = await startTestServer(current(), {
-      REGISTER_RATE_LIMIT: "off",
-      SMTP_URL: mail.smtpUrl,
-    });
+    server = await startTestServer(
+      current(),
+      { REGISTER_RATE_LIMIT: "off", SMTP_URL: mail.smtpUrl },
+      createLogger("silent"),
+      clock,
+    );
     const response = await fetch(`${server.url}/openapi.json`);
     expect(response.status).toBe(200);
     document = (await response.json()) as OpenApiDocument;
@@ -278,6 +282,67 @@ describeEachDatabase("/openapi.json", (current) => {
       json: { newEmail: `${username}.new@example.com`, currentPassword: "another-long-pass-9" },
     });
     await call({ operation: "POST /api/auth/logout", token: third });
+
+    // Two-factor login (#16): each TOTP use takes a later step than the last (the server's clock moves, no sleep).
+    const totp = (await login2()).accessToken;
+    const setup = await call({ operation: "POST /api/users/me/totp/setup", token: totp });
+    const secret = setup.body.secret as string;
+    const stepAway = (steps: number) => {
+      clock.advance(30);
+      return totpCodeAt(secret, new Date(clock.now().getTime() + steps * 30_000));
+    };
+    await call({
+      operation: "POST /api/users/me/totp/enable",
+      token: totp,
+      json: { code: stepAway(-1) },
+    });
+    await call({ operation: "POST /api/users/me/totp/enable", token: totp, json: { code: "x" } });
+    const challenge = await call({
+      operation: "POST /api/auth/login",
+      json: { username, password: "another-long-pass-9" },
+    });
+    const verified = await call({
+      operation: "POST /api/auth/verify-mfa",
+      json: { mfaToken: challenge.body.mfaToken, code: stepAway(0) },
+    });
+    const regenerated = await call({
+      operation: "POST /api/users/me/totp/regenerate-recovery-codes",
+      token: verified.body.accessToken as string,
+      json: { code: stepAway(1) },
+    });
+    const mfaRequired = await call({
+      operation: "POST /oauth/token",
+      form: { grant_type: "password", username, password: "another-long-pass-9" },
+    });
+    expect(mfaRequired.body.error).toBe("mfa_required");
+    await call({
+      operation: "POST /oauth/token",
+      form: {
+        grant_type: "urn:warden:params:oauth:grant-type:mfa-otp",
+        mfa_token: mfaRequired.body.mfa_token as string,
+        otp: "000000",
+      },
+    });
+    await call({
+      operation: "POST /api/users/me/totp/disable",
+      token: totp,
+      json: {
+        currentPassword: "another-long-pass-9",
+        code: (regenerated.body.recoveryCodes as string[])[0],
+      },
+    });
+    const again = (await login2()).accessToken;
+    const newPhone = await call({ operation: "POST /api/users/me/totp/setup", token: again });
+    await call({
+      operation: "POST /api/users/me/totp/enable",
+      token: again,
+      json: { code: totpCodeAt(newPhone.body.secret as string, clock.now()) },
+    });
+    await call({
+      operation: "POST /api/admin/users/{id}/reset-two-factor",
+      path: `/api/admin/users/${userId}/reset-two-factor`,
+      token: admin,
+    });
 
     const doomed = await call({
       operation: "POST /api/auth/register",

@@ -88,6 +88,13 @@ const EXPECTED_ROUTES = [
   "PATCH /api/users/me",
   "POST /api/users/me/email",
   "POST /api/users/delete-account",
+  // Two-factor login (#16).
+  "POST /api/auth/verify-mfa",
+  "POST /api/users/me/totp/setup",
+  "POST /api/users/me/totp/enable",
+  "POST /api/users/me/totp/disable",
+  "POST /api/users/me/totp/regenerate-recovery-codes",
+  "POST /api/admin/users/{id}/reset-two-factor",
   "DELETE /api/admin/users/{id}",
 ];
 

@@ -1,4 +1,5 @@
 import type { oas31, ZodOpenApiPathsObject } from "zod-openapi";
+import { MFA_OTP_GRANT } from "../oauth/token-endpoint.js";
 
 /**
  * The OAuth 2.0 endpoints, described by hand: no procedure backs them (they
@@ -17,9 +18,18 @@ const oauthError: oas31.ResponseObject = {
         properties: {
           error: {
             type: "string",
-            examples: ["invalid_grant", "invalid_request", "invalid_client"],
+            examples: ["invalid_grant", "invalid_request", "invalid_client", "mfa_required"],
           },
           error_description: { type: "string" },
+          mfa_token: {
+            type: "string",
+            description:
+              "`mfa_required` only: the password was right; send it back with the MFA grant and a code",
+          },
+          expires_in: {
+            type: "integer",
+            description: "`mfa_required` only: seconds left for the second step",
+          },
         },
       },
       example: { error: "invalid_grant", error_description: "wrong username or password" },
@@ -43,6 +53,10 @@ const tokenResponse: oas31.ResponseObject = {
             description: "password and refresh_token grants only; single use",
           },
           scope: { type: "string", description: "client_credentials grant only" },
+          recovery_codes_remaining: {
+            type: "integer",
+            description: "MFA grant with a recovery_code only: the account's codes left",
+          },
         },
       },
       example: {
@@ -74,17 +88,26 @@ export const OAUTH_PATHS: ZodOpenApiPathsObject = {
     post: {
       operationId: "oauth-token",
       tags: ["oauth"],
-      summary: "Get tokens: password, refresh_token or client_credentials grant (RFC 6749)",
+      summary:
+        "Get tokens: password, refresh_token or client_credentials grant (RFC 6749), or the MFA grant",
       description:
         "`grant_type=password` with `username` and `password` logs a user in (no client authentication); " +
+        "for an account with two-factor login it answers 400 `mfa_required` with an `mfa_token`, which " +
+        `\`grant_type=${MFA_OTP_GRANT}\` with \`mfa_token\` and \`otp\` (or \`recovery_code\`) completes; ` +
         "`grant_type=refresh_token` trades a refresh token for a new pair; " +
         "`grant_type=client_credentials` gives a service token to a client authenticated by HTTP Basic or " +
         "`client_id`/`client_secret` in the body, for the scopes it asks for (all of its own by default).",
       requestBody: form(
         {
-          grant_type: { type: "string", enum: ["password", "refresh_token", "client_credentials"] },
+          grant_type: {
+            type: "string",
+            enum: ["password", "refresh_token", "client_credentials", MFA_OTP_GRANT],
+          },
           username: { type: "string" },
           password: { type: "string", format: "password" },
+          mfa_token: { type: "string", description: "MFA grant: from the `mfa_required` error" },
+          otp: { type: "string", description: "MFA grant: the code the authenticator app shows" },
+          recovery_code: { type: "string", description: "MFA grant: instead of `otp`" },
           refresh_token: { type: "string" },
           client_id: { type: "string" },
           client_secret: { type: "string", format: "password" },
