@@ -1,9 +1,10 @@
+import { totpCodeAt } from "@warden/auth-core/testing";
 import type { SpawnedServer } from "@warden/server/testing";
 import { spawnWardenServer } from "@warden/server/testing";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { createWardenClient, type WardenClient } from "./create-client.js";
 import { errorCodeOf } from "./errors.js";
-import type { MfaChallenge } from "./login-result.js";
+import { type MfaChallenge, needsSecondFactor } from "./login-result.js";
 import { createMemoryTokenStore, type TokenStore } from "./token-store.js";
 
 const PASSWORD = "tangerine-orbit-47";
@@ -90,6 +91,39 @@ describe("createWardenClient against the real server", () => {
     });
     const me = await client.users.me.query();
     expect(me).toMatchObject({ id: userId, username, role: "user" });
+  });
+
+  it("a login needing a second factor is a typed MfaChallenge; verifyMfa's pair is kept like a login's", async () => {
+    const store = createMemoryTokenStore();
+    const client = createWardenClient({ url: server.url, tokenStore: store });
+    const { username, userId } = await registerAndLogin(client);
+    const { secret } = await client.users.totp.setup.mutate();
+    // The spawned server reads the real clock: the enabling code is this step's,
+    // the login's the next step's (accepted too, and later, so not a replay).
+    const { recoveryCodes } = await client.users.totp.enable.mutate({
+      code: totpCodeAt(secret, new Date()),
+    });
+    expect(recoveryCodes).toHaveLength(10);
+    await client.auth.logout.mutate();
+    expect(store.get()).toBeNull();
+
+    const result = await client.auth.login.mutate({ username, password: PASSWORD });
+    expect(needsSecondFactor(result)).toBe(true);
+    if (!needsSecondFactor(result)) return;
+    expectTypeOf(result.mfaToken).toEqualTypeOf<string>();
+    // No tokens yet: a protected call is refused.
+    expect(store.get()).toBeNull();
+    const wrong = await client.auth.verifyMfa
+      .mutate({ mfaToken: result.mfaToken, code: "000000" })
+      .catch((caught: unknown) => caught);
+    expect(errorCodeOf(wrong)).toBe("BAD_REQUEST");
+    await client.auth.verifyMfa.mutate({
+      mfaToken: result.mfaToken,
+      code: totpCodeAt(secret, new Date(Date.now() + 30_000)),
+    });
+    expect(store.get()).toMatchObject({ accessToken: expect.any(String) });
+    const me = await client.users.me.query();
+    expect(me).toMatchObject({ id: userId, twoFactorEnabled: true });
   });
 
   it("splits more parallel calls than a batch holds into several batches, and all succeed", async () => {
