@@ -99,7 +99,7 @@ describe("warden account commands against a real server with real mail", {
 
     const before = await ada.warden(["whoami"]);
     expect(before.stdout).toMatch(
-      /^verify_ada \(verify_ada <verify_ada@example.com>\), user, email not verified, on /,
+      /^verify_ada \(verify_ada <verify_ada@example.com>\), user, email not verified, two-factor login off, on /,
     );
     expect(JSON.parse((await ada.warden(["whoami", "--json"])).stdout)).toMatchObject({
       emailVerified: false,
@@ -116,7 +116,7 @@ describe("warden account commands against a real server with real mail", {
     expectNoSecrets(verified, token);
 
     const after = await ada.warden(["whoami"]);
-    expect(after.stdout).toMatch(/, user, email verified, on /);
+    expect(after.stdout).toMatch(/, user, email verified, two-factor login off, on /);
     expect(JSON.parse((await ada.warden(["whoami", "--json"])).stdout)).toMatchObject({
       emailVerified: true,
     });
@@ -399,7 +399,7 @@ describe("warden account commands against a real server with real mail", {
       stdout: `verified frank2@example.com on ${server.url}\n`,
     });
     expect((await frank.warden(["whoami"])).stdout).toMatch(
-      /<frank2@example.com>\), user, email verified, on /,
+      /<frank2@example.com>\), user, email verified, two-factor login off, on /,
     );
     expect((await frank.warden(["verify-email", token])).code).toBe(1);
   });

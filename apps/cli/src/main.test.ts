@@ -88,9 +88,18 @@ describe("warden against a real server", () => {
     expect(json.code).toBe(0);
     const user = JSON.parse(json.stdout) as Record<string, unknown>;
     expect(Object.keys(user).sort()).toEqual(
-      ["createdAt", "email", "emailVerified", "id", "name", "role", "username"].sort(),
+      [
+        "createdAt",
+        "email",
+        "emailVerified",
+        "id",
+        "name",
+        "role",
+        "twoFactorEnabled",
+        "username",
+      ].sort(),
     );
-    expect(user).toMatchObject({ username: "ada", role: "user" });
+    expect(user).toMatchObject({ username: "ada", role: "user", twoFactorEnabled: false });
     const before = await warden(["--json", "whoami"]);
     expect(JSON.parse(before.stdout)).toEqual(user);
 

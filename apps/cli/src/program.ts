@@ -15,6 +15,12 @@ import { logout } from "./commands/logout.js";
 import { register } from "./commands/register.js";
 import { listSessions, revokeSession } from "./commands/sessions.js";
 import { token } from "./commands/token.js";
+import {
+  disableTwoFactor,
+  enableTwoFactor,
+  regenerateRecoveryCodes,
+  type SecondFactorOptions,
+} from "./commands/two-factor.js";
 import { whoami } from "./commands/whoami.js";
 import type { CliContext, GlobalOptions } from "./context.js";
 import { createContext, DEFAULT_SERVER } from "./context.js";
@@ -75,8 +81,10 @@ export function createProgram(outcome: { exitCode: number }): Command {
     .command("login")
     .description("log in and keep the credentials for this server")
     .argument("[username]", "username or email")
-    .action((username: string | undefined, _options, command: Command) =>
-      run(login)(command, username),
+    .option("--otp <code>", "the code from the authenticator app, for two-factor login")
+    .option("--recovery-code <code>", "a recovery code instead of the app's code (used up)")
+    .action((username: string | undefined, options: SecondFactorOptions, command: Command) =>
+      run(login)(command, username, options),
     );
 
   program
@@ -147,6 +155,34 @@ export function createProgram(outcome: { exitCode: number }): Command {
     .description("delete your account and its posts for good (asks your password and username)")
     .option("--yes", "do not ask to type the username (for scripts)")
     .action((options: { yes?: boolean }, command: Command) => run(deleteAccount)(command, options));
+
+  const twoFactor = program
+    .command("2fa")
+    .description("two-factor login with an authenticator app (TOTP)");
+  twoFactor
+    .command("enable")
+    .description(
+      "turn two-factor login on: a QR code to scan, a code from the app, the recovery codes (without a terminal: prints the setup, then --otp CODE completes it)",
+    )
+    .option("--otp <code>", "complete the pending setup with this code from the app")
+    .action((options: { otp?: string }, command: Command) =>
+      run(enableTwoFactor)(command, options),
+    );
+  twoFactor
+    .command("disable")
+    .description("turn two-factor login off (asks your password and a code)")
+    .option("--otp <code>", "the code from the authenticator app")
+    .option("--recovery-code <code>", "a recovery code instead of the app's code")
+    .action((options: SecondFactorOptions, command: Command) =>
+      run(disableTwoFactor)(command, options),
+    );
+  twoFactor
+    .command("recovery-codes")
+    .description("10 new recovery codes; the earlier ones stop working (asks a code)")
+    .option("--otp <code>", "the code from the authenticator app")
+    .action((options: { otp?: string }, command: Command) =>
+      run(regenerateRecoveryCodes)(command, options),
+    );
 
   const admin = program.command("admin").description("administration (admins only)");
   const users = admin.command("users").description("manage users");

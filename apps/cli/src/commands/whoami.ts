@@ -14,6 +14,6 @@ export async function whoami(ctx: CliContext): Promise<void> {
     () =>
       `${user.username} (${user.name} <${user.email}>), ${user.role}, ${
         user.emailVerified ? "email verified" : "email not verified"
-      }, on ${ctx.server}`,
+      }, two-factor login ${user.twoFactorEnabled ? "on" : "off"}, on ${ctx.server}`,
   );
 }
