@@ -40,6 +40,7 @@ describeEachDatabase("users", (current) => {
       name: "Alice A",
       role: "user",
       emailVerified: false,
+      twoFactorEnabled: false,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     expect(JSON.stringify(user)).not.toMatch(/\$2b\$|password/);
