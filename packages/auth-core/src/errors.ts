@@ -29,6 +29,8 @@ export const AUTH_ERROR_CODES = {
   INVALID_TWO_FACTOR_CODE: "the code is wrong, expired or already used",
   TWO_FACTOR_NOT_ENABLED: "two-factor login is not enabled for this account",
   TWO_FACTOR_SETUP_REQUIRED: "no two-factor setup is pending: start the setup first",
+  TWO_FACTOR_ALREADY_ENABLED:
+    "two-factor login is already on: turn it off first (with your password and a code) to set up a new authenticator",
   INVALID_MFA_TOKEN:
     "this login step expired or was already completed: log in again with your password",
 } as const;

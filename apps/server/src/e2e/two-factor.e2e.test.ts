@@ -158,7 +158,20 @@ describeEachDatabase("two-factor login (TOTP)", (current) => {
       clock.advance(30);
     });
 
-    it("enable without a setup, and a second enable with the used code, are refused", async () => {
+    it("while it is on, a new setup is refused: a stolen access token cannot swap the authenticator", async () => {
+      const account = await enrolled();
+      const again = await trpc(server, "users.totp.setup", { token: account.accessToken });
+      expect(again.status).toBe(409);
+      expect(again.error?.message).toMatch(/already on: turn it off first/);
+      // The working secret and the recovery codes are untouched.
+      const done = await verifyMfa({
+        mfaToken: await mfaTokenOf(account.user.username, account.password),
+        code: codeFor(account.secret),
+      });
+      expect(done.status, done.raw).toBe(200);
+    });
+
+    it("enable without a setup is refused", async () => {
       const { tokens } = await registerAndLogin(server);
       const early = await trpc(server, "users.totp.enable", {
         token: tokens.accessToken,

@@ -29,6 +29,7 @@ const TRPC_CODE_OF: Record<AuthErrorCode, TRPC_ERROR_CODE_KEY> = {
   INVALID_TWO_FACTOR_CODE: "BAD_REQUEST",
   TWO_FACTOR_NOT_ENABLED: "CONFLICT",
   TWO_FACTOR_SETUP_REQUIRED: "CONFLICT",
+  TWO_FACTOR_ALREADY_ENABLED: "CONFLICT",
   // Like a mailed link's token: the step is over, log in again (no Bearer challenge for a public call).
   INVALID_MFA_TOKEN: "BAD_REQUEST",
 };

@@ -34,6 +34,7 @@ const totpRouter = router({
         errorResponses: {
           401: "No valid access token",
           403: "A service token",
+          409: "Two-factor login is already on (turn it off first)",
           412: "This server cannot store TOTP secrets (no WARDEN_KEY_ENCRYPTION_KEY)",
           503: "The database is unreachable",
         },

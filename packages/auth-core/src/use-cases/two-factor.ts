@@ -11,13 +11,20 @@ type Caller = Pick<AuthenticatedUser, "userId">;
 
 /**
  * A new secret for the caller's authenticator app, pending until a code
- * from it is shown to `enableTwoFactor`. Throws TWO_FACTOR_UNAVAILABLE when
- * the server cannot encrypt secrets (production without WARDEN_KEY_ENCRYPTION_KEY).
+ * from it is shown to `enableTwoFactor`. Refused while two-factor login is
+ * on: otherwise a stolen access token alone could swap the owner's
+ * authenticator for the thief's (and kill the owner's recovery codes);
+ * turning it off first takes the password and a code. Throws
+ * TWO_FACTOR_ALREADY_ENABLED, or TWO_FACTOR_UNAVAILABLE when the server
+ * cannot encrypt secrets (production without WARDEN_KEY_ENCRYPTION_KEY).
  */
 export async function setUpTwoFactor(
   deps: Pick<UseCaseDeps, "twoFactor">,
   caller: Caller,
 ): Promise<TwoFactorSetup> {
+  if (await deps.twoFactor.isEnabled(caller.userId)) {
+    throw new AuthError("TWO_FACTOR_ALREADY_ENABLED");
+  }
   return deps.twoFactor.setup(caller.userId);
 }
 
