@@ -158,8 +158,33 @@ describeEachDatabase("warden 2fa and two-factor login against a real server", (c
       });
       clock.advance(30);
 
-      // --otp completes only a pending setup: the one above is done.
+      // While it is on, enable is refused (a new setup too): the working secret and codes stay.
       const none = await ada.warden(["2fa", "enable", "--otp", codeFor(secret ?? "")]);
+      expect(none).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr:
+          "warden: two-factor login is already on for tf_ada: to set up a new authenticator, turn it off first with `warden 2fa disable`\n",
+      });
+      const again = await ada.warden(["2fa", "enable", "--json"]);
+      expect(again).toMatchObject({ code: 1, stdout: "" });
+      expect(again.stderr).toMatch(/^warden: two-factor login is already on for tf_ada: /);
+      const laptop = await person();
+      const login = await laptop.warden(
+        ["login", "tf_ada", "--password-stdin", "--otp", codeFor(secret ?? "")],
+        PASSWORD,
+      );
+      expect(login.code, login.stderr).toBe(0);
+      clock.advance(30);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "2fa enable --json: the setup's output, then the recovery codes; --otp without a pending setup is refused",
+    async () => {
+      const abe = await signUp("tf_abe");
+      const none = await abe.warden(["2fa", "enable", "--otp", "123456"]);
       expect(none).toMatchObject({
         code: 1,
         stdout: "",
@@ -167,23 +192,37 @@ describeEachDatabase("warden 2fa and two-factor login against a real server", (c
           "warden: no two-factor setup is pending: run `warden 2fa enable` without --otp first\n",
       });
 
-      // --json: the setup's output, then the recovery codes.
-      const json = await ada.warden(["2fa", "enable", "--json"]);
-      expect(json.code, json.stderr).toBe(0);
+      const first = await abe.warden(["2fa", "enable", "--json"]);
+      expect(first, first.stderr).toMatchObject({ code: 0, stderr: "" });
+      const replacedSetup = JSON.parse(first.stdout) as Record<string, string>;
+      // A second setup replaces the pending one: only its secret's codes work.
+      const json = await abe.warden(["2fa", "enable", "--json"]);
+      expect(json, json.stderr).toMatchObject({ code: 0, stderr: "" });
       const pending = JSON.parse(json.stdout) as Record<string, string>;
       expect(Object.keys(pending).sort()).toEqual(["otpauthUri", "qrSvg", "secret"]);
-      expect(pending.secret).not.toBe(secret);
-      const replaced = await ada.warden([
+      expect(pending.qrSvg).toMatch(/^<svg/);
+      expect(pending.secret).not.toBe(replacedSetup.secret);
+      const stale = await abe.warden([
+        "2fa",
+        "enable",
+        "--otp",
+        codeFor(replacedSetup.secret ?? ""),
+      ]);
+      expect(stale).toMatchObject({ code: 1, stderr: WRONG_CODE_MESSAGE });
+      const enabled = await abe.warden([
         "2fa",
         "enable",
         "--otp",
         codeFor(pending.secret ?? ""),
         "--json",
       ]);
-      expect(replaced.code, replaced.stderr).toBe(0);
-      const { recoveryCodes } = JSON.parse(replaced.stdout) as { recoveryCodes: string[] };
-      expect(recoveryCodes).toHaveLength(10);
-      expect(recoveryCodes.some((code) => codes.includes(code))).toBe(false);
+      expect(enabled, enabled.stderr).toMatchObject({ code: 0, stderr: "" });
+      const output = JSON.parse(enabled.stdout) as { recoveryCodes: string[] };
+      expect(Object.keys(output)).toEqual(["recoveryCodes"]);
+      expect(output.recoveryCodes).toHaveLength(10);
+      expect(JSON.parse((await abe.warden(["whoami", "--json"])).stdout)).toMatchObject({
+        twoFactorEnabled: true,
+      });
       clock.advance(30);
     },
     TEST_TIMEOUT_MS,

@@ -99,10 +99,17 @@ async function describeSetup(setup: { secret: string; otpauthUri: string }): Pro
  * `warden 2fa enable`: a new secret (QR code, secret, URI), a code from the
  * app, then the 10 recovery codes, once. Without a terminal it takes two
  * runs: without `--otp` it starts the setup and prints it; with `--otp CODE`
- * it completes the pending setup (and starts none).
+ * it completes the pending setup (and starts none). Refused while two-factor
+ * login is on.
  */
 export async function enableTwoFactor(ctx: CliContext, options: { otp?: string }): Promise<void> {
   await requireLogin(ctx);
+  // The server refuses a new setup while it is on (a stolen token must not swap the authenticator).
+  const me = await ctx.client.users.me.query();
+  if (me.twoFactorEnabled)
+    throw new CliError(
+      `two-factor login is already on for ${me.username}: to set up a new authenticator, turn it off first with \`warden 2fa disable\``,
+    );
   if (options.otp !== undefined) {
     const enabled = await enablePending(ctx, options.otp);
     printEnabled(ctx, enabled, enabled);
