@@ -1,6 +1,7 @@
 import { createManualClock, describeEachDatabase, totpCodeAt } from "@warden/auth-core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../logger.js";
+import { type MailCatcher, startMailCatcher } from "../testing/mail-catcher.js";
 import {
   postForm,
   registerAdmin,
@@ -33,16 +34,20 @@ describeEachDatabase("two-factor login (TOTP)", (current) => {
   /** A code no app shows now: the right code of a step far away. */
   const wrongCodeFor = (secret: string) => codeFor(secret, 100);
 
+  let mail: MailCatcher;
+
   beforeAll(async () => {
+    mail = await startMailCatcher();
     server = await startTestServer(
       current(),
-      { REGISTER_RATE_LIMIT: "off", TRUST_PROXY: "1" },
+      { REGISTER_RATE_LIMIT: "off", TRUST_PROXY: "1", SMTP_URL: mail.smtpUrl },
       createLogger("silent"),
       clock,
     );
   });
   afterAll(async () => {
     await server?.close();
+    await mail?.close();
   });
 
   // Every test speaks from its own address, so one test's failures never lock another's network.
@@ -164,6 +169,52 @@ describeEachDatabase("two-factor login (TOTP)", (current) => {
       expect(again.status).toBe(409);
       expect(again.error?.message).toMatch(/already on: turn it off first/);
       // The working secret and the recovery codes are untouched.
+      const done = await verifyMfa({
+        mfaToken: await mfaTokenOf(account.user.username, account.password),
+        code: codeFor(account.secret),
+      });
+      expect(done.status, done.raw).toBe(200);
+    });
+
+    it("enabling ends every other session (opened with the password alone) and mails the owner; secrets are never cached", async () => {
+      const { user, tokens, password } = await registerAndLogin(server);
+      const other = await login(user.username, password);
+      const otherPair = other.data as TokenPairBody;
+      const setup = await fetch(`${server.url}/api/users/me/totp/setup`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${tokens.accessToken}` },
+      });
+      expect(setup.headers.get("cache-control")).toBe("no-store");
+      const { secret } = (await setup.json()) as Setup;
+      const enabled = await trpc<{ recoveryCodes: string[] }>(server, "users.totp.enable", {
+        token: tokens.accessToken,
+        input: { code: codeFor(secret) },
+      });
+      expect(enabled.status).toBe(200);
+      expect(enabled.headers.get("cache-control")).toBe("no-store");
+      expect((await me(tokens.accessToken)).status).toBe(200);
+      expect((await me(otherPair.accessToken)).status).toBe(401);
+      const refresh = await trpc(server, "auth.refresh", {
+        input: { refreshToken: otherPair.refreshToken },
+      });
+      expect(refresh.status).toBe(401);
+      const notice = await mail.waitForMail(`${user.username}@example.com`, {
+        subject: /Two-factor login is on/,
+      });
+      expect(notice.text).toMatch(/every other session has ended/);
+      expect(notice.text).not.toContain(secret);
+      clock.advance(30);
+    });
+
+    it("a pending secret never replaces a working one, even if it got past setup's check", async () => {
+      const account = await enrolled();
+      // As if a setup had checked "not enabled" just before the owner's enable committed.
+      const raced = await server.running.deps.warden.twoFactor.setup(account.user.id);
+      const swap = await trpc(server, "users.totp.enable", {
+        token: account.accessToken,
+        input: { code: codeFor(raced.secret) },
+      });
+      expect(swap.status).toBe(400);
       const done = await verifyMfa({
         mfaToken: await mfaTokenOf(account.user.username, account.password),
         code: codeFor(account.secret),
@@ -358,6 +409,31 @@ describeEachDatabase("two-factor login (TOTP)", (current) => {
         kind: "login.locked",
       });
       expect(events.items).toHaveLength(1);
+    });
+
+    it("a password reset does not lift a lock that wrong codes set (the mailbox alone buys no new guesses)", async () => {
+      const account = await enrolled();
+      for (let i = 0; i < 10; i += 1) {
+        const answer = await verifyMfa(
+          {
+            mfaToken: await mfaTokenOf(account.user.username, account.password, newIp()),
+            code: wrongCodeFor(account.secret),
+          },
+          newIp(),
+        );
+        expect(answer.status).toBe(400);
+      }
+      const token = await server.running.deps.warden.oneTimeTokens.issue(
+        account.user.id,
+        "reset_password",
+        3600,
+      );
+      const reset = await trpc(server, "auth.resetPassword", {
+        input: { token, newPassword: "a-brand-new-pass-7" },
+      });
+      expect(reset.status, reset.raw).toBe(200);
+      const locked = await login(account.user.username, "a-brand-new-pass-7", newIp());
+      expect(locked.status).toBe(429);
     });
 
     it("wrong codes at disable and at regenerate count too", async () => {

@@ -28,6 +28,8 @@ const TOTP_ERRORS = {
 const totpRouter = router({
   setup: protectedProcedure
     .meta({
+      // A secret or recovery codes: never cached.
+      sendsCredentials: true,
       openapi: {
         method: "POST",
         path: "/api/users/me/totp/setup",
@@ -48,6 +50,8 @@ const totpRouter = router({
 
   enable: protectedProcedure
     .meta({
+      // A secret or recovery codes: never cached.
+      sendsCredentials: true,
       openapi: {
         method: "POST",
         path: "/api/users/me/totp/enable",
@@ -78,6 +82,8 @@ const totpRouter = router({
 
   regenerateRecoveryCodes: protectedProcedure
     .meta({
+      // A secret or recovery codes: never cached.
+      sendsCredentials: true,
       openapi: {
         method: "POST",
         path: "/api/users/me/totp/regenerate-recovery-codes",

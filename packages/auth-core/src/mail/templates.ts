@@ -129,6 +129,31 @@ export function passwordChangedNotice(recipient: Recipient): OutgoingMail {
   ]);
 }
 
+export function twoFactorChangedNotice(
+  recipient: Recipient,
+  change: "enabled" | "disabled" | "reset",
+): OutgoingMail {
+  const what = {
+    enabled: [
+      "Two-factor login was turned on for your account: every login now asks for a code from your authenticator app, and every other session has ended.",
+      "If this wasn't you, someone has your session: ask your administrator to reset two-factor login, then reset your password.",
+    ],
+    disabled: [
+      "Two-factor login was turned off for your account: a password alone logs in now.",
+      "If this wasn't you, reset your password at once (the link comes to this address) and tell your administrator.",
+    ],
+    reset: [
+      "An administrator turned two-factor login off for your account, and every session has ended: a password alone logs in now.",
+      "If you did not ask for this, tell your administrator.",
+    ],
+  }[change];
+  return compose(
+    recipient,
+    change === "enabled" ? "Two-factor login is on" : "Two-factor login is off",
+    what,
+  );
+}
+
 export function accountDeletedNotice(recipient: Recipient): OutgoingMail {
   return compose(recipient, "Your account was deleted", [
     "Your account and its posts have been deleted for good, and every session has ended.",

@@ -17,4 +17,5 @@ export type RevocationReason =
   | "role_changed"
   | "password_reset"
   | "account_deleted"
-  | "two_factor_reset";
+  | "two_factor_reset"
+  | "two_factor_enabled";

@@ -81,6 +81,8 @@ export async function activatePendingSecret(
       })
       .where("user_id", "=", record.userId)
       .where("pending_secret", "=", record.pendingSecret)
+      // Never over a working secret: replacing one takes disable (password and code) first.
+      .where("enabled", "=", 0)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
     await setUserFlag(trx, record.userId, 1, now);

@@ -71,7 +71,10 @@ export async function resetPassword(
   await deps.users.markEmailVerified(userId, user.email);
   await deps.oneTimeTokens.revoke(userId, ["reset_password", "change_email", "mfa_login"]);
   const ended = await deps.sessions.revokeAll(userId, "password_reset");
-  await deps.throttle.clearAccount(accountThrottleKey(userId));
+  // A locked-out owner is let back in; but with two-factor login the lock
+  // guards the codes too, and a reset (the mailbox alone) must not buy a
+  // code guesser a fresh count.
+  if (!user.twoFactorEnabled) await deps.throttle.clearAccount(accountThrottleKey(userId));
   deps.mailer.sendLater(passwordChangedNotice({ to: user.email, name: user.name }));
   await recordAudit(deps.audit, request, {
     kind: "password.reset",

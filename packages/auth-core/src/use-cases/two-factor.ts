@@ -1,4 +1,5 @@
 import { AuthError } from "../errors.js";
+import { twoFactorChangedNotice } from "../mail/templates.js";
 import type { TwoFactorSetup } from "../two-factor/two-factor.service.js";
 import type { User } from "../user/user.js";
 import type { AuthenticatedUser } from "./authenticate-access-token.js";
@@ -7,7 +8,19 @@ import { type AdminActor, actorName, type RequestFacts, recordAudit } from "./re
 import { eitherKindOfCode, proveSecondFactor } from "./second-factor.js";
 import type { UseCaseDeps } from "./use-case-deps.js";
 
-type Caller = Pick<AuthenticatedUser, "userId">;
+type Caller = Pick<AuthenticatedUser, "userId" | "sessionId">;
+
+/** Tells the owner by mail (if the server sends mail), after the answer: a change they did not make is their alarm. */
+async function tellOwner(
+  deps: Pick<UseCaseDeps, "users" | "mailer">,
+  userId: string,
+  change: "enabled" | "disabled" | "reset",
+): Promise<void> {
+  if (!deps.mailer.delivers) return;
+  const user = await deps.users.findById(userId);
+  if (user)
+    deps.mailer.sendLater(twoFactorChangedNotice({ to: user.email, name: user.name }, change));
+}
 
 /**
  * A new secret for the caller's authenticator app, pending until a code
@@ -30,12 +43,17 @@ export async function setUpTwoFactor(
 
 /**
  * Turns two-factor login on with a code from the pending secret, and
- * returns the recovery codes (shown this once). A wrong code counts toward
- * the account's lockout, as every code does. Throws
- * TWO_FACTOR_SETUP_REQUIRED, INVALID_TWO_FACTOR_CODE or TOO_MANY_ATTEMPTS.
+ * returns the recovery codes (shown this once). Every other session ends:
+ * it was opened with the password alone (someone turning this on may fear
+ * exactly such a session). A wrong code counts toward the account's
+ * lockout, as every code does. Throws TWO_FACTOR_SETUP_REQUIRED,
+ * INVALID_TWO_FACTOR_CODE or TOO_MANY_ATTEMPTS.
  */
 export async function enableTwoFactor(
-  deps: Pick<UseCaseDeps, "twoFactor" | "throttle" | "audit">,
+  deps: Pick<
+    UseCaseDeps,
+    "users" | "twoFactor" | "throttle" | "sessions" | "oneTimeTokens" | "audit" | "mailer"
+  >,
   caller: Caller,
   input: { code: string },
   request: RequestFacts,
@@ -43,11 +61,15 @@ export async function enableTwoFactor(
   const recoveryCodes = await asCredentialAttempt(deps, caller.userId, "code", request, () =>
     deps.twoFactor.enable(caller.userId, input.code),
   );
+  const ended = await deps.sessions.revokeAll(caller.userId, "two_factor_enabled", {
+    exceptSessionId: caller.sessionId,
+  });
   await recordAudit(deps.audit, request, {
     kind: "two_factor.enabled",
     userId: caller.userId,
-    detail: {},
+    detail: { sessionsEnded: ended.length },
   });
+  await tellOwner(deps, caller.userId, "enabled");
   return { recoveryCodes };
 }
 
@@ -58,7 +80,7 @@ export async function enableTwoFactor(
  * or TOO_MANY_ATTEMPTS.
  */
 export async function disableTwoFactor(
-  deps: Pick<UseCaseDeps, "users" | "twoFactor" | "throttle" | "audit">,
+  deps: Pick<UseCaseDeps, "users" | "twoFactor" | "throttle" | "audit" | "mailer">,
   caller: Caller,
   input: { currentPassword: string; code: string },
   request: RequestFacts,
@@ -85,6 +107,7 @@ export async function disableTwoFactor(
     userId: caller.userId,
     detail: { by: "self" },
   });
+  await tellOwner(deps, caller.userId, "disabled");
   return { ...user, twoFactorEnabled: false };
 }
 
@@ -125,7 +148,10 @@ export async function regenerateRecoveryCodes(
  * again, with the password alone. Throws NOT_FOUND or TWO_FACTOR_NOT_ENABLED.
  */
 export async function resetTwoFactor(
-  deps: Pick<UseCaseDeps, "users" | "twoFactor" | "sessions" | "oneTimeTokens" | "audit">,
+  deps: Pick<
+    UseCaseDeps,
+    "users" | "twoFactor" | "sessions" | "oneTimeTokens" | "audit" | "mailer"
+  >,
   actor: AdminActor,
   input: { id: string },
   request: RequestFacts,
@@ -140,5 +166,6 @@ export async function resetTwoFactor(
     userId: input.id,
     detail: { by: actorName(actor), sessionsEnded: ended.length },
   });
+  await tellOwner(deps, input.id, "reset");
   return { ...user, twoFactorEnabled: false };
 }
