@@ -272,7 +272,9 @@ describeEachDatabase("two-factor login (TOTP)", (current) => {
 
       // The step token is used up.
       const again = await verifyMfa({ mfaToken, code: codeFor(account.secret, 1) });
-      expect(again.status).toBe(400);
+      // 401, not 400: a client tells "ask for the password again" from "ask for the code again".
+      expect(again.status).toBe(401);
+      expect(again.error?.data.code).toBe("UNAUTHORIZED");
       expect(again.error?.message).toMatch(/log in again/);
     });
 
@@ -321,7 +323,7 @@ describeEachDatabase("two-factor login (TOTP)", (current) => {
       expect(neither.status).toBe(400);
       clock.advance(301);
       const late = await verifyMfa({ mfaToken, code: codeFor(account.secret) });
-      expect(late.status).toBe(400);
+      expect(late.status).toBe(401);
       expect(late.error?.message).toMatch(/expired or was already completed/);
     });
   });

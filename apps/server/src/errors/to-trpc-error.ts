@@ -30,8 +30,9 @@ const TRPC_CODE_OF: Record<AuthErrorCode, TRPC_ERROR_CODE_KEY> = {
   TWO_FACTOR_NOT_ENABLED: "CONFLICT",
   TWO_FACTOR_SETUP_REQUIRED: "CONFLICT",
   TWO_FACTOR_ALREADY_ENABLED: "CONFLICT",
-  // Like a mailed link's token: the step is over, log in again (no Bearer challenge for a public call).
-  INVALID_MFA_TOKEN: "BAD_REQUEST",
+  // Like a wrong password: the login is over and starts again with the password (a wrong
+  // code is BAD_REQUEST, so a client can tell "ask for the code again" from this).
+  INVALID_MFA_TOKEN: "UNAUTHORIZED",
 };
 
 /**

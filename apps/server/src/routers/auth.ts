@@ -92,7 +92,8 @@ export const authRouter = router({
         method: "POST",
         path: "/api/auth/verify-mfa",
         errorResponses: {
-          400: "Invalid input, a wrong or used code, or an expired login step (log in again)",
+          400: "Invalid input, or a wrong or used code (ask for the code again)",
+          401: "The login step expired or was completed (log in again with the password)",
           429: "Too many wrong passwords or codes: the account is locked for a while",
           503: "The database is unreachable",
         },
