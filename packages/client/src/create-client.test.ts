@@ -49,7 +49,10 @@ async function registerAndLogin(
 // Access tokens live 2 s there, not 1: exp is whole seconds past a floored
 // iat, so a 1 s token can expire milliseconds after it is issued, and a
 // retry right after a refresh could miss it.
-const EXPIRY_WAIT_MS = 3100;
+// Past the spawned server's 4-second access tokens. Not shorter: a refreshed
+// token must outlive the retries it is sent with on a loaded machine (with 2 s
+// it expired before them once, while other suites ran).
+const EXPIRY_WAIT_MS = 5100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("createWardenClient types", () => {
@@ -188,7 +191,7 @@ describe("refreshing an expired access token", () => {
   let server: SpawnedServer;
 
   beforeAll(async () => {
-    server = await spawnWardenServer({ ACCESS_TOKEN_TTL: "2" });
+    server = await spawnWardenServer({ ACCESS_TOKEN_TTL: "4" });
   });
   afterAll(async () => {
     await server?.stop();
