@@ -9,7 +9,7 @@ import {
   verifyEmail,
 } from "./commands/account.js";
 import { createClient, listClients, revokeClient } from "./commands/admin-clients.js";
-import { listUsers, setDisabled, setRole } from "./commands/admin-users.js";
+import { listUsers, resetTwoFactor, setDisabled, setRole } from "./commands/admin-users.js";
 import { login } from "./commands/login.js";
 import { logout } from "./commands/logout.js";
 import { register } from "./commands/register.js";
@@ -216,6 +216,13 @@ export function createProgram(outcome: { exitCode: number }): Command {
     .argument("<username>")
     .action((username: string, _options, command: Command) =>
       run(setDisabled)(command, username, false),
+    );
+  users
+    .command("reset-2fa")
+    .description("turn a user's two-factor login off (lost phone and codes) and end their sessions")
+    .argument("<username>")
+    .action((username: string, _options, command: Command) =>
+      run(resetTwoFactor)(command, username),
     );
 
   const clients = admin.command("clients").description("manage service clients");

@@ -499,4 +499,40 @@ describeEachDatabase("warden 2fa and two-factor login against a real server", (c
     },
     TEST_TIMEOUT_MS,
   );
+
+  it(
+    "admin users reset-2fa: an admin turns it off and ends the user's sessions; a user may not",
+    async () => {
+      const gil = await enrolled("tf_gil");
+      const refused = await gil.warden(["admin", "users", "reset-2fa", "tf_gil"]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/admin/);
+
+      const admin = await signUp("tf_admin");
+      const { warden: core } = server.running.deps;
+      await core.users.setRole(
+        (await core.users.findByUsername("tf_admin"))?.id as string,
+        "admin",
+      );
+      const relogged = await admin.warden(["login", "tf_admin", "--password-stdin"], PASSWORD);
+      expect(relogged.code, relogged.stderr).toBe(0);
+      const reset = await admin.warden(["admin", "users", "reset-2fa", "tf_gil"]);
+      expect(reset).toMatchObject({
+        code: 0,
+        stdout:
+          "two-factor login is off for tf_gil; their sessions have ended (they log in with the password alone)\n",
+        stderr: "",
+      });
+      // Gil's stored session has ended; the password alone logs in now.
+      expect((await gil.warden(["whoami"])).code).toBe(3);
+      const back = await gil.warden(["login", "tf_gil", "--password-stdin"], PASSWORD);
+      expect(back).toMatchObject({ code: 0, stdout: `logged in to ${server.url} as tf_gil\n` });
+      const twice = await admin.warden(["admin", "users", "reset-2fa", "tf_gil"]);
+      expect(twice).toMatchObject({
+        code: 1,
+        stderr: "warden: two-factor login is not enabled for this account\n",
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

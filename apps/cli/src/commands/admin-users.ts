@@ -50,6 +50,18 @@ export async function setRole(ctx: CliContext, username: string, roleText: strin
   );
 }
 
+/** `warden admin users reset-2fa`: for someone who lost both the phone and the recovery codes. */
+export async function resetTwoFactor(ctx: CliContext, username: string): Promise<void> {
+  await requireLogin(ctx);
+  const id = await userIdOf(ctx, username);
+  const user = await ctx.client.admin.users.resetTwoFactor.mutate({ id });
+  ctx.print(
+    user,
+    () =>
+      `two-factor login is off for ${user.username}; their sessions have ended (they log in with the password alone)`,
+  );
+}
+
 export async function setDisabled(
   ctx: CliContext,
   username: string,
