@@ -214,7 +214,8 @@ describeEachDatabase("two-factor login (TOTP)", (current) => {
         token: account.accessToken,
         input: { code: codeFor(raced.secret) },
       });
-      expect(swap.status).toBe(400);
+      expect(swap.status).toBe(409);
+      expect(swap.error?.message).toMatch(/already on/);
       const done = await verifyMfa({
         mfaToken: await mfaTokenOf(account.user.username, account.password),
         code: codeFor(account.secret),

@@ -213,18 +213,19 @@ describeEachDatabase("two-factor", (current) => {
     expect(live.filter((o) => o !== null)).toHaveLength(1);
   });
 
-  it("a new setup while enabled keeps the active secret until the new one is enabled", async () => {
+  it("a pending secret never replaces a working one: enable refuses while enabled", async () => {
     const { clock, tf, user, codeAt, enabled } = await setUp();
     const { secret: old } = await enabled();
     const { secret: next } = await tf.setup(user.id);
     expect(await tf.isEnabled(user.id)).toBe(true);
     expect(await tf.verifyCode(user.id, codeAt(next))).toBe(false);
+    clock.advance(30);
+    await expect(tf.enable(user.id, codeAt(next))).rejects.toMatchObject({
+      code: "TWO_FACTOR_ALREADY_ENABLED",
+    });
     expect(await tf.verifyCode(user.id, codeAt(old))).toBe(true);
     clock.advance(30);
-    await tf.enable(user.id, codeAt(next));
-    clock.advance(30);
-    expect(await tf.verifyCode(user.id, codeAt(old))).toBe(false);
-    expect(await tf.verifyCode(user.id, codeAt(next))).toBe(true);
+    expect(await tf.verifyCode(user.id, codeAt(next))).toBe(false);
   });
 
   it("disable clears the secrets and recovery codes", async () => {

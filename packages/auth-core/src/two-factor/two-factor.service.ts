@@ -28,15 +28,15 @@ export interface TwoFactorSetup {
 export interface TwoFactorService {
   /**
    * A new pending secret for the account, replacing an earlier pending one;
-   * nothing is active until `enable`. Works while 2FA is enabled too (a new
-   * phone): the active secret stays until the new one is enabled.
+   * nothing is active until `enable`, which never replaces a working secret
+   * (the use case refuses a setup while 2FA is on: a new phone means disable first).
    * Throws TWO_FACTOR_UNAVAILABLE in production without WARDEN_KEY_ENCRYPTION_KEY, NOT_FOUND.
    */
   setup(userId: string): Promise<TwoFactorSetup>;
   /**
    * Activates the pending secret if `code` is right for it, and returns 10
    * new recovery codes (earlier ones die); the code's step counts as used.
-   * Throws TWO_FACTOR_SETUP_REQUIRED, INVALID_TWO_FACTOR_CODE.
+   * Throws TWO_FACTOR_ALREADY_ENABLED, TWO_FACTOR_SETUP_REQUIRED, INVALID_TWO_FACTOR_CODE.
    */
   enable(userId: string, code: string): Promise<string[]>;
   /** Forgets the secrets and recovery codes; true when 2FA was enabled. */
@@ -103,6 +103,7 @@ export function createTwoFactorService(options: {
 
     async enable(userId, code) {
       const row = await store.findTwoFactor(db, userId);
+      if (row?.enabled === 1) throw new AuthError("TWO_FACTOR_ALREADY_ENABLED");
       if (!row?.pending_secret) throw new AuthError("TWO_FACTOR_SETUP_REQUIRED");
       const secret = await encryption.decrypt(row.pending_secret);
       const step = matchingTimeStep(secret, code, clock.now());
