@@ -197,7 +197,9 @@ async function withWarden<T>(
   try {
     const warden = await spawnWardenServer(
       // The per-IP registration limit would turn the auth.register row into 429s from 127.0.0.1.
-      { BCRYPT_COST: String(cost), REGISTER_RATE_LIMIT: "off" },
+      // LOG_LEVEL=info as in production: issue #13's targets count the access-log line of every
+      // request (the spawned server's default, warn, writes none).
+      { BCRYPT_COST: String(cost), REGISTER_RATE_LIMIT: "off", LOG_LEVEL: "info" },
       { databaseUrl: database.url, nodeArgs },
     );
     ownPids.push(warden.process.pid ?? -1);

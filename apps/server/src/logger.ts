@@ -114,3 +114,17 @@ export function createLogger(
   }
   return pino(settings, pino.destination({ dest: 1, sync: false }));
 }
+
+/**
+ * The access log's logger: `logger`'s level and destination (so lines never
+ * interleave), without its redaction. The access log's fields are fixed and
+ * hold no secret (access-log.ts: no query string, no header), while the
+ * redaction's wildcard paths walked every line: a tenth of the CPU of a
+ * small request in the profile.
+ */
+export function createAccessLogger(logger: Logger): Logger {
+  const destination = (logger as unknown as Record<symbol, DestinationStream>)[
+    pino.symbols.streamSym
+  ];
+  return pino({ level: logger.level }, destination);
+}

@@ -16,6 +16,7 @@ import { logRequest } from "./http/access-log.js";
 import { API_HEADERS } from "./http/api-headers.js";
 import { registerHealthRoutes } from "./http/health-routes.js";
 import { registerTrpc } from "./http/trpc-routes.js";
+import { createAccessLogger } from "./logger.js";
 import { registerDiscovery } from "./oauth/discovery.js";
 import { registerIntrospectionEndpoint } from "./oauth/introspection-endpoint.js";
 import { registerRevocationEndpoint } from "./oauth/revocation-endpoint.js";
@@ -70,8 +71,9 @@ export async function createServer(
     done(null, payload);
   });
   // The access log: one line per request, written when the answer is sent.
+  const accessLogger = createAccessLogger(deps.logger);
   app.addHook("onResponse", (request, reply, done) => {
-    logRequest(deps.logger, request, reply);
+    logRequest(accessLogger, request, reply);
     done();
   });
 

@@ -52,6 +52,21 @@ describe("the HTTP host [sqlite]", () => {
     expect(everything).not.toContain(tokens.refreshToken);
   });
 
+  it("serves the OpenAPI document, built on first request, the same at /openapi.json and to Swagger UI", async () => {
+    const [swaggerUi, openApi] = await Promise.all([
+      fetch(`${server.url}/docs/json`),
+      fetch(`${server.url}/openapi.json`),
+    ]);
+    expect(swaggerUi.status).toBe(200);
+    expect(openApi.status).toBe(200);
+    const document = (await openApi.json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(document.openapi).toMatch(/^3\.1/);
+    expect(document.paths["/api/users/me"]).toBeDefined();
+    expect(await swaggerUi.json()).toEqual(document);
+    // Later requests get the same document.
+    expect(await (await fetch(`${server.url}/docs/json`)).json()).toEqual(document);
+  });
+
   it("answers JSON with the API's protective headers, not a document's, and no CORS without CORS_ORIGINS", async () => {
     const response = await fetch(`${server.url}/trpc/system.health`, {
       headers: { origin: "https://evil.example" },

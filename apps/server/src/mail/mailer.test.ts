@@ -240,6 +240,23 @@ describe("the mailer without SMTP_URL", () => {
     expect(log.raw()).not.toContain(TOKEN);
   });
 
+  it("in development makes the mail folder again if it is removed while the server runs", async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), "warden-eml-")), "mail");
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const mailer = createMailer({
+      mail: { smtpUrl: undefined, from: FROM, dir },
+      production: false,
+      logger: capturedLogger().logger,
+    });
+    cleanups.push(() => mailer.close());
+    await mailer.send(verificationMail("ada@example.com"));
+    await rm(dir, { recursive: true, force: true });
+    await mailer.send(verificationMail("bob@example.com"));
+    const files = await readdir(dir);
+    expect(files).toHaveLength(1);
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+  });
+
   it("in production delivers nothing: send answers MAIL_UNAVAILABLE, sendLater drops the mail", async () => {
     let composed = false;
     const mailer = createMailer({

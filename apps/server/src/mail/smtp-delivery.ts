@@ -1,5 +1,5 @@
-import nodemailer from "nodemailer";
 import type { Delivery } from "./delivery.js";
+import { loadNodemailer } from "./load-nodemailer.js";
 
 /**
  * Delivery to SMTP_URL through nodemailer: `smtps://` speaks TLS from the
@@ -13,21 +13,25 @@ export function createSmtpDelivery(smtpUrl: string): Delivery {
   const user = decodeURIComponent(url.username);
   const pass = decodeURIComponent(url.password);
   const host = url.hostname.replace(/^\[|\]$/g, "");
-  const transport = nodemailer.createTransport({
-    host,
-    ...(url.port ? { port: Number(url.port) } : {}),
-    secure,
-    ...(user ? { auth: { user, pass } } : {}),
-    // A request waiting for its mail (a resend) should hear of a dead server in seconds, not minutes.
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
-  });
+  // Made on the first mail: a server that mails nothing loads no nodemailer.
+  const createTransport = async () =>
+    (await loadNodemailer()).createTransport({
+      host,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      secure,
+      ...(user ? { auth: { user, pass } } : {}),
+      // A request waiting for its mail (a resend) should hear of a dead server in seconds, not minutes.
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 30_000,
+    });
+  let transport: ReturnType<typeof createTransport> | undefined;
   return {
     description: `${url.protocol}//${url.host}`,
     secrets: [user, pass, url.username, url.password].filter((secret) => secret.length > 0),
     async deliver(message) {
-      const info = await transport.sendMail({
+      transport ??= createTransport();
+      const info = await (await transport).sendMail({
         from: message.from,
         to: message.to,
         subject: message.subject,
@@ -37,7 +41,7 @@ export function createSmtpDelivery(smtpUrl: string): Delivery {
       return { messageId: String(info.messageId) };
     },
     async close() {
-      transport.close();
+      (await transport)?.close();
     },
   };
 }

@@ -3,10 +3,11 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
 import type { ServerDeps } from "../context.js";
-import { buildOpenApiDocument } from "./openapi-document.js";
+import { lazyOpenApiDocument } from "./lazy-openapi-document.js";
 
 /**
- * `GET /openapi.json`, the OpenAPI 3.1 document, built once at start, and
+ * `GET /openapi.json`, the OpenAPI 3.1 document, built on its first request
+ * (lazy-openapi-document.ts), and
  * `GET /docs`, Swagger UI over it: a person authorizes with a username and
  * password (the OAuth password flow against /oauth/token) and tries every
  * route. The page is the one HTML Warden serves, so it alone gets helmet's
@@ -16,20 +17,29 @@ import { buildOpenApiDocument } from "./openapi-document.js";
  * on any CSP violation.
  */
 export async function registerApiReference(app: FastifyInstance, deps: ServerDeps): Promise<void> {
-  const document = buildOpenApiDocument({
+  const openApi = lazyOpenApiDocument({
     issuer: deps.warden.config.issuer,
     version: deps.version,
   });
-  const body = JSON.stringify(document);
 
   app.get("/openapi.json", async (_request, reply) =>
     reply
       .header("content-type", "application/json; charset=utf-8")
       .header("cache-control", "public, max-age=300")
-      .send(body),
+      .send(await openApi.json()),
   );
 
   await app.register(async (docs) => {
+    // Swagger UI takes the document from @fastify/swagger, which is handed it
+    // at registration and gives it out synchronously: it gets this object,
+    // filled with the built document before the first /docs request is routed.
+    const document: Record<string, unknown> = {};
+    let filled = false;
+    docs.addHook("onRequest", async () => {
+      if (filled) return;
+      Object.assign(document, await openApi.document());
+      filled = true;
+    });
     await docs.register(helmet, { contentSecurityPolicy: false });
     await docs.register(swagger, {
       mode: "static",

@@ -1,5 +1,4 @@
 import type { Kysely } from "kysely";
-import QRCode from "qrcode";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/schema.js";
 import { AuthError } from "../errors.js";
@@ -93,6 +92,8 @@ export function createTwoFactorService(options: {
       const stored = await encryption.encrypt(secret);
       await store.savePendingSecret(db, userId, stored, clock.nowIso());
       const uri = otpauthUri({ secret, issuer: TOTP_ISSUER, account: user.username });
+      // qrcode (and pngjs under it) is imported only when someone enrolls: not at every start.
+      const { default: QRCode } = await import("qrcode");
       const qrSvg = await QRCode.toString(uri, {
         type: "svg",
         errorCorrectionLevel: "M",
