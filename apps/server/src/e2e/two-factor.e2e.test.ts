@@ -412,6 +412,11 @@ describeEachDatabase("two-factor login (TOTP)", (current) => {
         kind: "login.locked",
       });
       expect(events.items).toHaveLength(1);
+      // Every wrong code came after the right password: the owner learns it is known.
+      const notice = await mail.waitForMail(`${username}@example.com`, {
+        subject: /Someone knows your password/,
+      });
+      expect(notice.text).toMatch(/change your password now/);
     });
 
     it("a password reset does not lift a lock that wrong codes set (the mailbox alone buys no new guesses)", async () => {

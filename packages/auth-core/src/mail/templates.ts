@@ -154,6 +154,14 @@ export function twoFactorChangedNotice(
   );
 }
 
+/** Wrong two-factor codes locked the account: whoever typed them knew the password. */
+export function passwordKnownNotice(recipient: Recipient): OutgoingMail {
+  return compose(recipient, "Someone knows your password", [
+    "Your account was locked for a while after wrong two-factor codes, each typed after your right password.",
+    "If this wasn't you, change your password now: your two-factor code kept them out, but your password is known.",
+  ]);
+}
+
 export function accountDeletedNotice(recipient: Recipient): OutgoingMail {
   return compose(recipient, "Your account was deleted", [
     "Your account and its posts have been deleted for good, and every session has ended.",

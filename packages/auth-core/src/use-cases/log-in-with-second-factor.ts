@@ -1,4 +1,5 @@
 import { AuthError } from "../errors.js";
+import { passwordKnownNotice } from "../mail/templates.js";
 import { accountThrottleKey } from "../user/user.service.js";
 import { completeLogin, type LoggedIn } from "./log-in-with-password.js";
 import { type RequestFacts, recordAudit } from "./request-facts.js";
@@ -6,6 +7,19 @@ import { proveSecondFactor, type SecondFactorInput } from "./second-factor.js";
 import type { UseCaseDeps } from "./use-case-deps.js";
 
 const invalidMfaToken = () => new AuthError("INVALID_MFA_TOKEN");
+
+/**
+ * A lock by wrong codes means the password was right every time: the owner
+ * is told (after the answer), once per lock, so they can change it.
+ */
+async function tellOwnerPasswordIsKnown(
+  deps: Pick<UseCaseDeps, "users" | "mailer">,
+  userId: string,
+): Promise<void> {
+  if (!deps.mailer.delivers) return;
+  const user = await deps.users.findById(userId);
+  if (user) deps.mailer.sendLater(passwordKnownNotice({ to: user.email, name: user.name }));
+}
 
 /**
  * The second step of a login with two-factor login: the `mfaToken` a right
@@ -18,7 +32,14 @@ const invalidMfaToken = () => new AuthError("INVALID_MFA_TOKEN");
 export async function logInWithSecondFactor(
   deps: Pick<
     UseCaseDeps,
-    "users" | "sessions" | "tokens" | "audit" | "throttle" | "oneTimeTokens" | "twoFactor"
+    | "users"
+    | "sessions"
+    | "tokens"
+    | "audit"
+    | "throttle"
+    | "oneTimeTokens"
+    | "twoFactor"
+    | "mailer"
   >,
   input: { mfaToken: string } & SecondFactorInput,
   request: RequestFacts,
@@ -42,7 +63,10 @@ export async function logInWithSecondFactor(
     const { locked } = await attempt.failed();
     const detail = { secondFactor: input.recoveryCode === undefined ? "totp" : "recovery_code" };
     await recordAudit(deps.audit, request, { kind: "login.failed", userId, detail });
-    if (locked) await recordAudit(deps.audit, request, { kind: "login.locked", userId, detail });
+    if (locked) {
+      await recordAudit(deps.audit, request, { kind: "login.locked", userId, detail });
+      await tellOwnerPasswordIsKnown(deps, userId);
+    }
     throw error;
   }
   try {
