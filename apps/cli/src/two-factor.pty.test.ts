@@ -84,16 +84,35 @@ describe.skipIf(!hasScript)(
       expect(enable.output()).toContain("Store them somewhere safe");
       clock.advance(30);
 
-      // A wrong code: exit 1, the server's reason, the stored login unchanged.
+      // Wrong codes at the prompt are asked again; the third ends it: exit 1, the server's reason.
+      const wrongCode = totpCodeAt(secret, new Date(clock.now().getTime() + 100 * 30_000));
       const wrong = terminal(["login", "pty_tf_gus"]);
       await wrong.waitFor("Password");
       wrong.type(PASSWORD);
+      for (let i = 0; i < 2; i += 1) {
+        await wrong.waitFor("Two-factor code");
+        wrong.type(wrongCode);
+        await wrong.waitFor("warden: the code is wrong, expired or already used; try again");
+      }
       await wrong.waitFor("Two-factor code");
-      wrong.type(totpCodeAt(secret, new Date(clock.now().getTime() + 100 * 30_000)));
+      wrong.type(wrongCode);
       const refused = await wrong.closed;
       expect(refused, wrong.output()).toBe(1);
       expect(wrong.output()).toContain("warden: the code is wrong, expired or already used\r\n");
       expect(wrong.output()).not.toContain(PASSWORD);
+
+      // A typo, then the right code: one login, no password asked again.
+      const typo = terminal(["login", "pty_tf_gus"]);
+      await typo.waitFor("Password");
+      typo.type(PASSWORD);
+      await typo.waitFor("Two-factor code");
+      typo.type(wrongCode);
+      await typo.waitFor("try again");
+      await typo.waitFor("Two-factor code");
+      typo.type(totpCodeAt(secret, clock.now()));
+      expect(await typo.closed, typo.output()).toBe(0);
+      expect(typo.output()).toContain(`logged in to ${server.url} as pty_tf_gus`);
+      clock.advance(30);
 
       const right = terminal(["login", "pty_tf_gus"]);
       await right.waitFor("Password");

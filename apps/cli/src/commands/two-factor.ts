@@ -41,22 +41,37 @@ async function askCode(
   return (await answer({ value, flag, question })).trim();
 }
 
+/** Codes asked at the prompt before a wrong one ends the login (each counts toward the lock). */
+export const CODE_TRIES = 3;
+
 /**
  * The second step of a login with two-factor login: the code from `--otp`,
  * a recovery code from `--recovery-code`, or the one typed at the prompt.
- * The client files the token pair as the answer arrives. A wrong code, like
- * a wrong password, exits 1 with the server's reason.
+ * The client files the token pair as the answer arrives. A wrong code from
+ * a flag, like a wrong password, exits 1 with the server's reason; at the
+ * prompt it is asked again (the server keeps the step open after a wrong
+ * code, 400), up to CODE_TRIES, unless the step itself is over (401).
  */
 export async function completeSecondFactor(
   ctx: CliContext,
   challenge: MfaChallenge,
   options: SecondFactorOptions,
 ): Promise<LoginTokens> {
-  const factor =
-    options.recoveryCode !== undefined
-      ? { recoveryCode: options.recoveryCode.trim() }
-      : { code: await askCode(options.otp, "--otp CODE or --recovery-code CODE") };
-  return ctx.client.auth.verifyMfa.mutate({ mfaToken: challenge.mfaToken, ...factor });
+  const verify = (factor: { code: string } | { recoveryCode: string }) =>
+    ctx.client.auth.verifyMfa.mutate({ mfaToken: challenge.mfaToken, ...factor });
+  if (options.recoveryCode !== undefined)
+    return verify({ recoveryCode: options.recoveryCode.trim() });
+  if (options.otp !== undefined) return verify({ code: options.otp.trim() });
+  for (let tries = 1; ; tries += 1) {
+    const code = await askCode(undefined, "--otp CODE or --recovery-code CODE");
+    try {
+      return await verify({ code });
+    } catch (error) {
+      if (tries >= CODE_TRIES || errorCodeOf(error) !== "BAD_REQUEST") throw error;
+      const reason = error instanceof Error ? error.message : "the code was refused";
+      process.stderr.write(prefixed(`${reason}; try again`));
+    }
+  }
 }
 
 /** The line after a login with a recovery code, and a warning on stderr when few are left. */
