@@ -24,7 +24,11 @@ const credentialProcedures = new Set(
 // Answers are sent as bytes: Fastify appends "; charset=utf-8" to a string
 // sent as JSON (and parses the content type to decide), tRPC's adapter does
 // not; as a Buffer the header is sent as set here, exactly as tRPC sends it.
-const JSON_HEADERS = Object.freeze({ "content-type": "application/json", vary: "trpc-accept" });
+// The vary header is tRPC's own (it reads both to choose a streaming answer).
+const JSON_HEADERS = Object.freeze({
+  "content-type": "application/json",
+  vary: "trpc-accept, accept",
+});
 const JSON_NO_STORE_HEADERS = Object.freeze({ ...JSON_HEADERS, ...NO_STORE_HEADERS });
 
 /**
