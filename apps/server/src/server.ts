@@ -4,6 +4,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyServerOptions,
   LogController,
 } from "fastify";
 import { registerAccountPages } from "./account-pages/index.js";
@@ -16,7 +17,7 @@ import { logRequest } from "./http/access-log.js";
 import { API_HEADERS } from "./http/api-headers.js";
 import { registerHealthRoutes } from "./http/health-routes.js";
 import { registerTrpc } from "./http/trpc-routes.js";
-import { createAccessLogger } from "./logger.js";
+import { createAccessLogger, lazyChildLoggerFactory } from "./logger.js";
 import { registerDiscovery } from "./oauth/discovery.js";
 import { registerIntrospectionEndpoint } from "./oauth/introspection-endpoint.js";
 import { registerRevocationEndpoint } from "./oauth/revocation-endpoint.js";
@@ -45,6 +46,9 @@ export async function createServer(
     // Fastify's own two lines per request halve the host's throughput: the
     // onResponse hook below writes one line instead.
     logController: new LogController({ disableRequestLogging: true }),
+    // request.log is made when first used, not for every request (logger.ts).
+    childLoggerFactory:
+      lazyChildLoggerFactory as unknown as FastifyServerOptions["childLoggerFactory"],
     bodyLimit,
     requestIdHeader: "x-request-id",
     // A batch's procedure names travel in the path: ten of them must fit (Fastify's default is 100).

@@ -7,7 +7,7 @@ import { type Context, createInnerContext } from "../context.js";
 import { createLogger } from "../logger.js";
 import { appRouter } from "../router.js";
 import { createCallerFactory, protectedProcedure, publicProcedure, router } from "../trpc.js";
-import { directQueries } from "./direct-query.js";
+import { directMutations, directQueries } from "./direct-query.js";
 
 /** Every query procedure of the app router, by dotted path. */
 const procedures = appRouter._def.procedures as unknown as Record<
@@ -17,10 +17,17 @@ const procedures = appRouter._def.procedures as unknown as Record<
 const queryPaths = Object.keys(procedures).filter(
   (path) => procedures[path]?._def.type === "query",
 );
+const mutationPaths = Object.keys(procedures).filter(
+  (path) => procedures[path]?._def.type === "mutation",
+);
 
 describe("direct queries", () => {
   it("every query procedure of the API has a direct form", () => {
     expect([...directQueries(appRouter).keys()].sort()).toEqual([...queryPaths].sort());
+  });
+
+  it("every mutation procedure of the API has a direct form", () => {
+    expect([...directMutations(appRouter).keys()].sort()).toEqual([...mutationPaths].sort());
   });
 
   it("a query with another middleware, a second input or no guard keeps going through tRPC", () => {
@@ -33,6 +40,11 @@ describe("direct queries", () => {
       mutation: publicProcedure.mutation(() => 3),
     });
     expect([...directQueries(extra).keys()]).toEqual([]);
+    expect([...directMutations(extra).keys()]).toEqual(["mutation"]);
+    const pipedMutation = router({
+      piped: publicProcedure.use(({ next }) => next()).mutation(() => 1),
+    });
+    expect([...directMutations(pipedMutation).keys()]).toEqual([]);
   });
 });
 
@@ -118,6 +130,59 @@ describeEachDatabase("direct queries agree with tRPC's procedure call", (current
           }),
         );
         const viaDirect = await outcome(() => direct(ctx, input, path));
+        expect({ who, what, ...viaDirect }).toEqual({ who, what, ...viaTrpc });
+      }
+    }
+  });
+});
+
+/*
+ * Each mutation's direct form against tRPC's own call, on input no mutation
+ * takes (so neither call changes anything): the same error either way. Their
+ * successes are compared over HTTP (e2e/wire-format.e2e.test.ts), where a
+ * fresh id or token is expected to differ.
+ */
+describeEachDatabase("direct mutations fail as tRPC's procedure call does", (current) => {
+  let running: Running;
+  let contexts: Record<string, Context>;
+
+  beforeAll(async () => {
+    const config = parseConfig({
+      DATABASE_URL: current().url,
+      BCRYPT_COST: "10",
+      WARDEN_ISSUER: "http://warden.test",
+    });
+    running = await bootstrap(config, createLogger("silent"));
+    contexts = {
+      anonymous: createInnerContext(running.deps),
+      "bad token": createInnerContext(running.deps, { authorization: "Bearer x.y.z" }),
+    };
+  }, 60_000);
+  afterAll(async () => running?.close());
+
+  const inputs: Record<string, unknown> = {
+    "not an object": 42,
+    "a NUL": { name: "A\u0000da", title: "A\u0000", username: "\u0000" },
+  };
+
+  it.each(mutationPaths)("%s", async (path) => {
+    const direct = directMutations(appRouter).get(path);
+    const procedure = procedures[path];
+    if (!direct || !procedure) throw new Error(`no ${path}`);
+    for (const [who, ctx] of Object.entries(contexts)) {
+      for (const [what, input] of Object.entries(inputs)) {
+        const viaTrpc = await outcome(() =>
+          procedure({
+            path,
+            getRawInput: async () => input,
+            ctx,
+            type: "mutation",
+            signal: undefined,
+            batchIndex: 0,
+          }),
+        );
+        const viaDirect = await outcome(() => direct(ctx, input, path));
+        expect(viaTrpc).toHaveProperty("error");
         expect({ who, what, ...viaDirect }).toEqual({ who, what, ...viaTrpc });
       }
     }

@@ -6,7 +6,7 @@ import { appRouter } from "../router.js";
 import { authenticatorOf, mappedFailure, refuseUnstorableText } from "../trpc.js";
 
 /**
- * A query procedure's steps, taken from its tRPC definition once, to run
+ * A query's (or a mutation's) steps, taken from its tRPC definition once, to run
  * without tRPC's middleware chain: every layer of that chain copies the
  * call's options (and the context, where a middleware adds to it) with
  * Babel's object-spread helper, the largest single cost of a read in the
@@ -41,8 +41,11 @@ interface ProcedureDef {
  * `.input()` and one `.output()` (another middleware, a second input, a
  * custom caller): those keep going through tRPC.
  */
-export function directQueryOf(def: ProcedureDef): DirectQuery | undefined {
-  if (def.type !== "query" || def.experimental_caller || !def.resolver) return undefined;
+export function directQueryOf(
+  def: ProcedureDef,
+  type: "query" | "mutation" = "query",
+): DirectQuery | undefined {
+  if (def.type !== type || def.experimental_caller || !def.resolver) return undefined;
   const [guard, ...rest] = def.middlewares;
   const authenticate = authenticatorOf(guard);
   if (!authenticate) return undefined;
@@ -87,7 +90,7 @@ export function directQueryOf(def: ProcedureDef): DirectQuery | undefined {
         ctx: Object.assign({}, ctx, extra),
         input,
         path,
-        type: "query",
+        type,
         meta,
         getRawInput: async () => rawInput,
         signal: undefined,
@@ -111,11 +114,27 @@ export function directQueryOf(def: ProcedureDef): DirectQuery | undefined {
 
 /** Every query procedure of `router` that has a direct form, by dotted path. */
 export function directQueries(router: AnyRouter = appRouter): ReadonlyMap<string, DirectQuery> {
+  return directProcedures(router, "query");
+}
+
+/**
+ * Every mutation procedure of `router` that has a direct form, by dotted
+ * path: the same steps as a query's, in the same order (tRPC runs a
+ * mutation through the same middleware chain, only its type differs).
+ */
+export function directMutations(router: AnyRouter = appRouter): ReadonlyMap<string, DirectQuery> {
+  return directProcedures(router, "mutation");
+}
+
+function directProcedures(
+  router: AnyRouter,
+  type: "query" | "mutation",
+): ReadonlyMap<string, DirectQuery> {
   const procedures = router._def.procedures as unknown as Record<string, { _def: ProcedureDef }>;
-  const queries = new Map<string, DirectQuery>();
+  const direct = new Map<string, DirectQuery>();
   for (const [path, procedure] of Object.entries(procedures)) {
-    const direct = directQueryOf(procedure._def);
-    if (direct) queries.set(path, direct);
+    const call = directQueryOf(procedure._def, type);
+    if (call) direct.set(path, call);
   }
-  return queries;
+  return direct;
 }

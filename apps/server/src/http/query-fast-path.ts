@@ -8,11 +8,12 @@ import { formatError } from "../errors/error-shape.js";
 import { appRouter } from "../router.js";
 import type { ProcedureMeta } from "../trpc.js";
 import { NO_STORE_HEADERS } from "./api-headers.js";
-import { directQueries } from "./direct-query.js";
+import { type DirectQuery, directMutations, directQueries } from "./direct-query.js";
 
-// Built once: every query procedure that has a direct form (direct-query.ts).
+// Built once: every query and mutation procedure that has a direct form (direct-query.ts).
 const queries = directQueries(appRouter);
-const credentialQueries = new Set(
+const mutations = directMutations(appRouter);
+const credentialProcedures = new Set(
   Object.entries(
     appRouter._def.procedures as unknown as Record<string, { _def: { meta?: ProcedureMeta } }>,
   )
@@ -20,45 +21,77 @@ const credentialQueries = new Set(
     .map(([path]) => path),
 );
 
-const JSON_HEADERS = Object.freeze({ "content-type": "application/json", vary: "trpc-accept" });
+// Answers are sent as bytes: Fastify appends "; charset=utf-8" to a string
+// sent as JSON (and parses the content type to decide), tRPC's adapter does
+// not; as a Buffer the header is sent as set here, exactly as tRPC sends it.
+// The vary header is tRPC's own (it reads both to choose a streaming answer).
+const JSON_HEADERS = Object.freeze({
+  "content-type": "application/json",
+  vary: "trpc-accept, accept",
+});
 const JSON_NO_STORE_HEADERS = Object.freeze({ ...JSON_HEADERS, ...NO_STORE_HEADERS });
 
 /**
- * Answers a single, unbatched `GET /trpc/<query>?input=…` through the
- * query's direct form (direct-query.ts): the procedure's own
- * authentication, unstorable-text rule, input and output schemas and error
- * mapping, formatted as tRPC formats them, without the adapter's conversion
- * of every request and response to the Fetch API nor tRPC's per-layer
- * copies of the call's options.
+ * Answers a single, unbatched `GET /trpc/<query>?input=…`, or a single
+ * `POST /trpc/<mutation>` with a JSON body, through the procedure's direct
+ * form (direct-query.ts): its own authentication, unstorable-text rule,
+ * input and output schemas and error mapping, formatted as tRPC formats
+ * them, without the adapter's conversion of every request and response to
+ * the Fetch API (a web stream for every body) nor tRPC's per-layer copies
+ * of the call's options.
  *
- * Returns false, having sent nothing, for anything else (batches, mutations,
- * unknown paths, queries without a direct form, unparsable input): tRPC's
- * adapter answers those.
+ * Returns false, having sent nothing, for anything else (batches, a
+ * procedure called with the other method, unknown paths, procedures without
+ * a direct form, unparsable input, a body over `maxBodySize`, a body that is
+ * not `application/json`, a streaming (JSONL) accept): tRPC's adapter
+ * answers those, with its own errors.
  */
 export async function tryFastQuery(
   request: FastifyRequest,
   reply: FastifyReply,
   path: string,
   createContext: () => Context,
+  maxBodySize = Number.POSITIVE_INFINITY,
 ): Promise<boolean> {
-  const query = queries.get(path);
-  if (request.method !== "GET" || query === undefined) return false;
+  let query: DirectQuery | undefined;
+  if (request.method === "GET") query = queries.get(path);
+  else if (request.method === "POST") query = mutations.get(path);
+  if (query === undefined) return false;
   const search = request.query as Record<string, unknown>;
   if ("batch" in search) return false;
+  // tRPC refuses an unbatched streaming call (BAD_REQUEST): its adapter says so.
+  if (acceptsJsonl(request)) return false;
   let input: unknown;
-  if (search.input !== undefined) {
-    if (typeof search.input !== "string") return false;
-    try {
-      input = JSON.parse(search.input);
-    } catch {
-      return false;
+  if (request.method === "GET") {
+    if (search.input !== undefined) {
+      if (typeof search.input !== "string") return false;
+      try {
+        input = JSON.parse(search.input);
+      } catch {
+        return false;
+      }
+    }
+  } else {
+    // Form data and other media types are tRPC's to take or refuse.
+    if (!isJson(request.headers["content-type"])) return false;
+    const body = request.body;
+    if (body !== undefined && body !== null) {
+      // trpc-routes.ts hands JSON bodies over as the raw string, as tRPC reads them.
+      if (typeof body !== "string" || body.length > maxBodySize) return false;
+      if (body !== "") {
+        try {
+          input = JSON.parse(body);
+        } catch {
+          return false;
+        }
+      }
     }
   }
 
   try {
     const data = await query(createContext(), input, path);
-    reply.headers(credentialQueries.has(path) ? JSON_NO_STORE_HEADERS : JSON_HEADERS);
-    await reply.send(JSON.stringify({ result: { data } }));
+    reply.headers(credentialProcedures.has(path) ? JSON_NO_STORE_HEADERS : JSON_HEADERS);
+    await reply.send(Buffer.from(JSON.stringify({ result: { data } })));
   } catch (cause) {
     const error = getTRPCErrorFromUnknown(cause);
     if (error.code === "INTERNAL_SERVER_ERROR")
@@ -75,8 +108,25 @@ export async function tryFastQuery(
     reply
       .status(status)
       .headers(errorHeaders([error]))
-      .headers(credentialQueries.has(path) ? JSON_NO_STORE_HEADERS : JSON_HEADERS);
-    await reply.send(JSON.stringify({ error: shape }));
+      .headers(credentialProcedures.has(path) ? JSON_NO_STORE_HEADERS : JSON_HEADERS);
+    await reply.send(Buffer.from(JSON.stringify({ error: shape })));
   }
   return true;
+}
+
+/** Whether the client asked for tRPC's streaming (JSONL) answer, as tRPC reads its headers. */
+function acceptsJsonl(request: FastifyRequest): boolean {
+  const trpcAccept = request.headers["trpc-accept"];
+  if (trpcAccept !== undefined) return trpcAccept === "application/jsonl";
+  const accept = request.headers.accept;
+  return (
+    typeof accept === "string" &&
+    accept.includes("application/jsonl") &&
+    accept.split(",").some((type) => type.trim() === "application/jsonl")
+  );
+}
+
+/** `application/json`, with any parameters, in any case: what tRPC's JSON handler takes. */
+function isJson(contentType: string | undefined): boolean {
+  return contentType?.toLowerCase().split(";", 1)[0]?.trim() === "application/json";
 }

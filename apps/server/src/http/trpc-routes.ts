@@ -53,7 +53,8 @@ function sendsCredentials(path: string): boolean {
 }
 
 /**
- * Mounts the router at /trpc. Single GET queries take the fast path; every
+ * Mounts the router at /trpc. Single GET queries and single JSON POST
+ * mutations take the fast path (query-fast-path.ts); every
  * other request goes through tRPC's Fastify adapter, set up as its own
  * plugin would (bodies handed to tRPC unparsed).
  */
@@ -94,7 +95,15 @@ export async function registerTrpc(
       async (request: FastifyRequest<{ Params: { path: string } }>, reply) => {
         const { path } = request.params;
         if (tooLargeBatch(request, reply, path)) return reply;
-        if (await tryFastQuery(request, reply, path, () => createContext({ req: request })))
+        if (
+          await tryFastQuery(
+            request,
+            reply,
+            path,
+            () => createContext({ req: request }),
+            options.maxBodySize,
+          )
+        )
           return reply;
         await fastifyRequestHandler({ ...trpcOptions, req: request, res: reply, path });
         return reply;
