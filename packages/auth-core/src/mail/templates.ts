@@ -6,7 +6,7 @@ import type { OutgoingMail } from "./mailer.js";
  * what to do if it wasn't you. Plain text first; the HTML says the same.
  */
 
-interface Recipient {
+export interface Recipient {
   readonly to: string;
   readonly name: string;
 }

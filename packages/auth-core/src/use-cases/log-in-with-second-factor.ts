@@ -2,23 +2,18 @@ import { AuthError } from "../errors.js";
 import { passwordKnownNotice } from "../mail/templates.js";
 import { accountThrottleKey } from "../user/user.service.js";
 import { completeLogin, type LoggedIn } from "./log-in-with-password.js";
+import { notifyOwner } from "./notify-owner.js";
 import { type RequestFacts, recordAudit } from "./request-facts.js";
 import { proveSecondFactor, type SecondFactorInput } from "./second-factor.js";
 import type { UseCaseDeps } from "./use-case-deps.js";
 
 const invalidMfaToken = () => new AuthError("INVALID_MFA_TOKEN");
 
-/**
- * A lock by wrong codes means the password was right every time: the owner
- * is told (after the answer), once per lock, so they can change it.
- */
-async function tellOwnerPasswordIsKnown(
-  deps: Pick<UseCaseDeps, "users" | "mailer">,
-  userId: string,
-): Promise<void> {
-  if (!deps.mailer.delivers) return;
-  const user = await deps.users.findById(userId);
-  if (user) deps.mailer.sendLater(passwordKnownNotice({ to: user.email, name: user.name }));
+/** A dead one-time token, here, is a login step that is over: the caller logs in again. */
+function asMfaTokenError(error: unknown): unknown {
+  return error instanceof AuthError && error.code === "INVALID_ONE_TIME_TOKEN"
+    ? invalidMfaToken()
+    : error;
 }
 
 /**
@@ -47,9 +42,7 @@ export async function logInWithSecondFactor(
   const { userId } = await deps.oneTimeTokens
     .peek(input.mfaToken, ["mfa_login"])
     .catch((error: unknown) => {
-      throw error instanceof AuthError && error.code === "INVALID_ONE_TIME_TOKEN"
-        ? invalidMfaToken()
-        : error;
+      throw asMfaTokenError(error);
     });
   const attempt = await deps.throttle.reserveLogin(accountThrottleKey(userId), request.ip ?? "");
   let proof: Awaited<ReturnType<typeof proveSecondFactor>>;
@@ -65,7 +58,8 @@ export async function logInWithSecondFactor(
     await recordAudit(deps.audit, request, { kind: "login.failed", userId, detail });
     if (locked) {
       await recordAudit(deps.audit, request, { kind: "login.locked", userId, detail });
-      await tellOwnerPasswordIsKnown(deps, userId);
+      // Every one of those codes came after the right password: the owner should change it.
+      notifyOwner(deps, userId, passwordKnownNotice);
     }
     throw error;
   }
@@ -74,9 +68,7 @@ export async function logInWithSecondFactor(
   } catch (error) {
     await attempt.released();
     // Expired in between, or a parallel request with another right code got it first.
-    throw error instanceof AuthError && error.code === "INVALID_ONE_TIME_TOKEN"
-      ? invalidMfaToken()
-      : error;
+    throw asMfaTokenError(error);
   }
   // Disabled or deleted since the password was checked: no session.
   const user = await deps.users.findActiveById(userId);

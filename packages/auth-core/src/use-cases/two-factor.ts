@@ -4,23 +4,12 @@ import type { TwoFactorSetup } from "../two-factor/two-factor.service.js";
 import type { User } from "../user/user.js";
 import type { AuthenticatedUser } from "./authenticate-access-token.js";
 import { asCredentialAttempt } from "./credential-attempt.js";
+import { notifyOwner } from "./notify-owner.js";
 import { type AdminActor, actorName, type RequestFacts, recordAudit } from "./request-facts.js";
 import { eitherKindOfCode, proveSecondFactor } from "./second-factor.js";
 import type { UseCaseDeps } from "./use-case-deps.js";
 
 type Caller = Pick<AuthenticatedUser, "userId" | "sessionId">;
-
-/** Tells the owner by mail (if the server sends mail), after the answer: a change they did not make is their alarm. */
-async function tellOwner(
-  deps: Pick<UseCaseDeps, "users" | "mailer">,
-  userId: string,
-  change: "enabled" | "disabled" | "reset",
-): Promise<void> {
-  if (!deps.mailer.delivers) return;
-  const user = await deps.users.findById(userId);
-  if (user)
-    deps.mailer.sendLater(twoFactorChangedNotice({ to: user.email, name: user.name }, change));
-}
 
 /**
  * A new secret for the caller's authenticator app, pending until a code
@@ -69,7 +58,7 @@ export async function enableTwoFactor(
     userId: caller.userId,
     detail: { sessionsEnded: ended.length },
   });
-  await tellOwner(deps, caller.userId, "enabled");
+  notifyOwner(deps, caller.userId, (owner) => twoFactorChangedNotice(owner, "enabled"));
   return { recoveryCodes };
 }
 
@@ -107,7 +96,7 @@ export async function disableTwoFactor(
     userId: caller.userId,
     detail: { by: "self" },
   });
-  await tellOwner(deps, caller.userId, "disabled");
+  notifyOwner(deps, caller.userId, (owner) => twoFactorChangedNotice(owner, "disabled"));
   return { ...user, twoFactorEnabled: false };
 }
 
@@ -166,6 +155,6 @@ export async function resetTwoFactor(
     userId: input.id,
     detail: { by: actorName(actor), sessionsEnded: ended.length },
   });
-  await tellOwner(deps, input.id, "reset");
+  notifyOwner(deps, input.id, (owner) => twoFactorChangedNotice(owner, "reset"));
   return { ...user, twoFactorEnabled: false };
 }
