@@ -61,35 +61,11 @@ export async function tryFastQuery(
   if ("batch" in search) return false;
   // tRPC refuses an unbatched streaming call (BAD_REQUEST): its adapter says so.
   if (acceptsJsonl(request)) return false;
-  let input: unknown;
-  if (request.method === "GET") {
-    if (search.input !== undefined) {
-      if (typeof search.input !== "string") return false;
-      try {
-        input = JSON.parse(search.input);
-      } catch {
-        return false;
-      }
-    }
-  } else {
-    // Form data and other media types are tRPC's to take or refuse.
-    if (!isJson(request.headers["content-type"])) return false;
-    const body = request.body;
-    if (body !== undefined && body !== null) {
-      // trpc-routes.ts hands JSON bodies over as the raw string, as tRPC reads them.
-      if (typeof body !== "string" || body.length > maxBodySize) return false;
-      if (body !== "") {
-        try {
-          input = JSON.parse(body);
-        } catch {
-          return false;
-        }
-      }
-    }
-  }
+  const read = request.method === "GET" ? queryInput(search) : bodyInput(request, maxBodySize);
+  if (read === NOT_OURS) return false;
 
   try {
-    const data = await query(createContext(), input, path);
+    const data = await query(createContext(), read.input, path);
     reply.headers(credentialProcedures.has(path) ? JSON_NO_STORE_HEADERS : JSON_HEADERS);
     await reply.send(Buffer.from(JSON.stringify({ result: { data } })));
   } catch (cause) {
@@ -112,6 +88,37 @@ export async function tryFastQuery(
     await reply.send(Buffer.from(JSON.stringify({ error: shape })));
   }
   return true;
+}
+
+/** Input the fast path leaves to tRPC's adapter, which answers it with its own error. */
+const NOT_OURS = Symbol("not ours");
+
+/** A query's `?input=` (JSON), or none. */
+function queryInput(search: Record<string, unknown>): { input: unknown } | typeof NOT_OURS {
+  if (search.input === undefined) return { input: undefined };
+  if (typeof search.input !== "string") return NOT_OURS;
+  return parsed(search.input);
+}
+
+/** A mutation's JSON body, or none; form data and other media types are tRPC's to take or refuse. */
+function bodyInput(
+  request: FastifyRequest,
+  maxBodySize: number,
+): { input: unknown } | typeof NOT_OURS {
+  if (!isJson(request.headers["content-type"])) return NOT_OURS;
+  const body = request.body;
+  if (body === undefined || body === null || body === "") return { input: undefined };
+  // trpc-routes.ts hands JSON bodies over as the raw string, as tRPC reads them.
+  if (typeof body !== "string" || body.length > maxBodySize) return NOT_OURS;
+  return parsed(body);
+}
+
+function parsed(json: string): { input: unknown } | typeof NOT_OURS {
+  try {
+    return { input: JSON.parse(json) };
+  } catch {
+    return NOT_OURS;
+  }
 }
 
 /** Whether the client asked for tRPC's streaming (JSONL) answer, as tRPC reads its headers. */
