@@ -6,7 +6,7 @@ import type { SpawnedServer } from "@warden/server/testing";
 import { freePort, runServerCommand, spawnWardenServer } from "@warden/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliRun } from "./testing/run-cli.js";
-import { runCli } from "./testing/run-cli.js";
+import { registerAndLogin, runCli } from "./testing/run-cli.js";
 
 const PASSWORD = "tangerine-orbit-47";
 // Access tokens live 2 s there, not 1: exp is whole seconds past a floored
@@ -32,28 +32,6 @@ function cliFor(server: SpawnedServer, configHome: string) {
   return { warden, credentialsFile, stored };
 }
 
-async function registerAndLogin(
-  warden: (args: readonly string[], stdin?: string) => Promise<CliRun>,
-  username: string,
-): Promise<void> {
-  const registered = await warden(
-    [
-      "register",
-      "--username",
-      username,
-      "--email",
-      `${username}@example.com`,
-      "--name",
-      username,
-      "--password-stdin",
-    ],
-    `${PASSWORD}\n`,
-  );
-  expect(registered).toMatchObject({ code: 0, stderr: "" });
-  const loggedIn = await warden(["login", username, "--password-stdin"], `${PASSWORD}\n`);
-  expect(loggedIn).toMatchObject({ code: 0, stderr: "" });
-}
-
 let folders: string[] = [];
 async function tempFolder(): Promise<string> {
   const folder = await mkdtemp(join(tmpdir(), "warden-cli-home-"));
@@ -77,7 +55,7 @@ describe("warden against a real server", () => {
 
   it("registers, logs in, whoami in text and JSON, logout, then whoami exits 3", async () => {
     const { warden } = cliFor(server, await tempFolder());
-    await registerAndLogin(warden, "ada");
+    await registerAndLogin(warden, "ada", PASSWORD);
 
     const text = await warden(["whoami"]);
     expect(text.code).toBe(0);
@@ -135,7 +113,7 @@ describe("warden against a real server", () => {
 
   it("prints a token that verifies against the JWKS, and never prints tokens otherwise", async () => {
     const { warden } = cliFor(server, await tempFolder());
-    await registerAndLogin(warden, "tokens_user");
+    await registerAndLogin(warden, "tokens_user", PASSWORD);
     const printed = await warden(["token"]);
     expect(printed.code).toBe(0);
     const token = printed.stdout.trim();
@@ -159,7 +137,7 @@ describe("warden against a real server", () => {
 
   it("a wrong password exits 1 with one line", async () => {
     const { warden } = cliFor(server, await tempFolder());
-    await registerAndLogin(warden, "wrong_pw");
+    await registerAndLogin(warden, "wrong_pw", PASSWORD);
     const run = await warden(["login", "wrong_pw", "--password-stdin"], "not-the-password-1\n");
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
@@ -254,7 +232,7 @@ describe("warden against a real server", () => {
     await mkdir(join(home, "warden"), { mode: 0o755 });
     await chmod(join(home, "warden"), 0o755);
     const { warden, credentialsFile } = cliFor(server, home);
-    await registerAndLogin(warden, "modes_user");
+    await registerAndLogin(warden, "modes_user", PASSWORD);
     expect((await stat(join(home, "warden"))).mode & 0o777).toBe(0o700);
     expect((await stat(credentialsFile)).mode & 0o777).toBe(0o600);
 
@@ -266,7 +244,7 @@ describe("warden against a real server", () => {
   it("keeps one entry per server", async () => {
     const home = await tempFolder();
     const { warden, credentialsFile } = cliFor(server, home);
-    await registerAndLogin(warden, "two_servers");
+    await registerAndLogin(warden, "two_servers", PASSWORD);
     const file = JSON.parse(await readFile(credentialsFile, "utf8")) as {
       servers: Record<string, unknown>;
     };
@@ -282,7 +260,7 @@ describe("warden against a real server", () => {
   it("lists sessions and revokes one; revoking the current one ends the login (exit 3)", async () => {
     const home = await tempFolder();
     const { warden } = cliFor(server, home);
-    await registerAndLogin(warden, "sessions_user");
+    await registerAndLogin(warden, "sessions_user", PASSWORD);
     // A second session, from another config folder.
     const other = cliFor(server, await tempFolder());
     expect(
@@ -322,9 +300,9 @@ describe("warden against a real server", () => {
 
   it("admin users: list, set-role, disable, enable, by username", async () => {
     const admin = cliFor(server, await tempFolder());
-    await registerAndLogin(admin.warden, "boss");
+    await registerAndLogin(admin.warden, "boss", PASSWORD);
     const user = cliFor(server, await tempFolder());
-    await registerAndLogin(user.warden, "Worker_Bee");
+    await registerAndLogin(user.warden, "Worker_Bee", PASSWORD);
 
     const forbidden = await admin.warden(["admin", "users", "list"]);
     expect(forbidden.code).toBe(1);
@@ -400,7 +378,7 @@ describe("warden with short-lived access tokens", () => {
 
   it("whoami refreshes an expired access token and saves the rotated refresh token", async () => {
     const { warden, stored } = cliFor(server, await tempFolder());
-    await registerAndLogin(warden, "expiring");
+    await registerAndLogin(warden, "expiring", PASSWORD);
     const before = await stored();
     await sleep(EXPIRY_WAIT_MS);
     const run = await warden(["whoami"]);
@@ -415,7 +393,7 @@ describe("warden with short-lived access tokens", () => {
 
   it("token refreshes an expired access token before printing it", async () => {
     const { warden, stored } = cliFor(server, await tempFolder());
-    await registerAndLogin(warden, "expiring_token");
+    await registerAndLogin(warden, "expiring_token", PASSWORD);
     const before = await stored();
     await sleep(EXPIRY_WAIT_MS);
     const run = await warden(["token"]);
@@ -426,7 +404,7 @@ describe("warden with short-lived access tokens", () => {
 
   it("concurrent processes refreshing at once keep the session and the newest refresh token", async () => {
     const { warden, stored } = cliFor(server, await tempFolder());
-    await registerAndLogin(warden, "racing");
+    await registerAndLogin(warden, "racing", PASSWORD);
     await sleep(EXPIRY_WAIT_MS);
     const runs = await Promise.all(Array.from({ length: 4 }, () => warden(["whoami"])));
     expect(runs.map((run) => `${run.code} ${run.stderr}`)).toEqual(Array(4).fill("0 "));
@@ -439,7 +417,7 @@ describe("warden with short-lived access tokens", () => {
 
   it("logout works with an expired access token, and forgets the entry", async () => {
     const { warden, credentialsFile } = cliFor(server, await tempFolder());
-    await registerAndLogin(warden, "late_logout");
+    await registerAndLogin(warden, "late_logout", PASSWORD);
     await sleep(EXPIRY_WAIT_MS);
     const logout = await warden(["logout", "--debug"]);
     expect(logout.code, logout.stderr).toBe(0);

@@ -5,7 +5,7 @@ import { createManualClock, describeEachDatabase, totpCodeAt } from "@warden/aut
 import { startTestServer, type TestServer } from "@warden/server/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { CliRun } from "./testing/run-cli.js";
-import { runCli } from "./testing/run-cli.js";
+import { registerAndLogin, runCli } from "./testing/run-cli.js";
 
 // Two-factor login (issue #16) from the CLI, against the real server on each
 // database. The server reads a manual clock: a test moves it to the next
@@ -76,22 +76,7 @@ describeEachDatabase("warden 2fa and two-factor login against a real server", (c
   /** Registers `username` and logs in. */
   async function signUp(username: string): Promise<Person> {
     const someone = await person();
-    const registered = await someone.warden(
-      [
-        "register",
-        "--username",
-        username,
-        "--email",
-        `${username}@example.com`,
-        "--name",
-        username,
-        "--password-stdin",
-      ],
-      PASSWORD,
-    );
-    expect(registered, registered.stderr).toMatchObject({ code: 0, stderr: "" });
-    const loggedIn = await someone.warden(["login", username, "--password-stdin"], PASSWORD);
-    expect(loggedIn, loggedIn.stderr).toMatchObject({ code: 0, stderr: "" });
+    await registerAndLogin(someone.warden, username, PASSWORD);
     return someone;
   }
 

@@ -2,6 +2,7 @@ import { describeEachDatabase } from "@warden/auth-core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { linkIn, type MailCatcher, startMailCatcher } from "../testing/mail-catcher.js";
 import {
+  distinctClient,
   postForm,
   registerAdmin,
   startTestServer,
@@ -54,14 +55,7 @@ describeEachDatabase("account recovery, with real mail", (current) => {
     await mail?.close();
   });
 
-  /** Each test speaks from its own address, so per-IP limits of one test do not reach another. */
-  let ipCounter = 0;
-  const newIp = () => {
-    ipCounter += 1;
-    return { "x-forwarded-for": `198.51.100.${ipCounter}` };
-  };
-
-  async function register(identity = fresh(), headers = newIp()) {
+  async function register(identity = fresh(), headers = distinctClient()) {
     const registered = await trpc<Me>(server, "auth.register", {
       input: { ...identity, password: PASSWORD },
       headers,
@@ -69,7 +63,7 @@ describeEachDatabase("account recovery, with real mail", (current) => {
     expect(registered.status, registered.raw).toBe(200);
     return { ...identity, id: (registered.data as Me).id, headers };
   }
-  async function login(username: string, password = PASSWORD, headers = newIp()) {
+  async function login(username: string, password = PASSWORD, headers = distinctClient()) {
     return trpc<TokenPairBody>(server, "auth.login", { input: { username, password }, headers });
   }
   async function token(username: string, password = PASSWORD) {
@@ -79,7 +73,10 @@ describeEachDatabase("account recovery, with real mail", (current) => {
   }
   /** Asks for a reset of `email` from a fresh address, and the link the mail brings. */
   async function resetLinkFor(email: string) {
-    await trpc(server, "auth.requestPasswordReset", { input: { email }, headers: newIp() });
+    await trpc(server, "auth.requestPasswordReset", {
+      input: { email },
+      headers: distinctClient(),
+    });
     return nextLink(mail, email, /reset/i, "/account/reset-password");
   }
   const me = async (accessToken: string) =>
@@ -137,7 +134,7 @@ describeEachDatabase("account recovery, with real mail", (current) => {
       await mail.waitForMail(account.email, { subject: /verify/i });
       await trpc(server, "auth.requestPasswordReset", {
         input: { email: account.email },
-        headers: newIp(),
+        headers: distinctClient(),
       });
       const reset = await nextLink(mail, account.email, /reset/i, "/account/reset-password");
       for (const junk of [reset.token, "x".repeat(43), "", "a b"]) {
@@ -158,11 +155,11 @@ describeEachDatabase("account recovery, with real mail", (current) => {
       const unknown = `nobody_${Math.random().toString(36).slice(2)}@example.com`;
       const known = await trpc(server, "auth.requestPasswordReset", {
         input: { email: account.email.toUpperCase() },
-        headers: newIp(),
+        headers: distinctClient(),
       });
       const missing = await trpc(server, "auth.requestPasswordReset", {
         input: { email: unknown },
-        headers: newIp(),
+        headers: distinctClient(),
       });
       expect(known.status).toBe(200);
       expect(missing.status).toBe(200);
@@ -204,7 +201,7 @@ describeEachDatabase("account recovery, with real mail", (current) => {
       const ask = () =>
         trpc(server, "auth.requestPasswordReset", {
           input: { email: account.email },
-          headers: newIp(),
+          headers: distinctClient(),
         });
       await ask();
       const older = await nextLink(mail, account.email, /reset/i, "/account/reset-password");
@@ -240,7 +237,7 @@ describeEachDatabase("account recovery, with real mail", (current) => {
     it("is limited to 3 requests per address in 15 minutes, whatever its case", async () => {
       const account = await register();
       const ask = (email: string) =>
-        trpc(server, "auth.requestPasswordReset", { input: { email }, headers: newIp() });
+        trpc(server, "auth.requestPasswordReset", { input: { email }, headers: distinctClient() });
       expect((await ask(account.email)).status).toBe(200);
       expect((await ask(account.email.toUpperCase())).status).toBe(200);
       expect((await ask(` ${account.email}`.trim())).status).toBe(200);
@@ -250,7 +247,7 @@ describeEachDatabase("account recovery, with real mail", (current) => {
     });
 
     it("is limited to 30 requests per network in 15 minutes", async () => {
-      const headers = newIp();
+      const headers = distinctClient();
       for (let i = 0; i < 30; i++) {
         const asked = await trpc(server, "auth.requestPasswordReset", {
           input: { email: `someone${i}_${counter}@example.com` },

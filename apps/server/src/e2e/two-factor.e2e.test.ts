@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../logger.js";
 import { type MailCatcher, startMailCatcher } from "../testing/mail-catcher.js";
 import {
+  distinctClient,
   postForm,
   registerAdmin,
   registerAndLogin,
@@ -49,13 +50,6 @@ describeEachDatabase("two-factor login (TOTP)", (current) => {
     await server?.close();
     await mail?.close();
   });
-
-  // Every test speaks from its own address, so one test's failures never lock another's network.
-  let ipCounter = 0;
-  const newIp = () => {
-    ipCounter += 1;
-    return { "x-forwarded-for": `198.51.100.${ipCounter}` };
-  };
 
   const login = (username: string, password: string, headers: Record<string, string> = {}) =>
     trpc<LoginAnswer>(server, "auth.login", { input: { username, password }, headers });
@@ -392,18 +386,18 @@ describeEachDatabase("two-factor login (TOTP)", (current) => {
           headers,
         );
       // Nine wrong codes, each after a right password, from ever new addresses.
-      for (let i = 0; i < 9; i += 1) expect((await wrong(newIp())).status).toBe(400);
+      for (let i = 0; i < 9; i += 1) expect((await wrong(distinctClient())).status).toBe(400);
       // A completed login clears them.
       const cleared = await verifyMfa({
-        mfaToken: await mfaTokenOf(username, account.password, newIp()),
+        mfaToken: await mfaTokenOf(username, account.password, distinctClient()),
         code: codeFor(account.secret),
       });
       expect(cleared.status).toBe(200);
       clock.advance(30);
-      for (let i = 0; i < 9; i += 1) expect((await wrong(newIp())).status).toBe(400);
+      for (let i = 0; i < 9; i += 1) expect((await wrong(distinctClient())).status).toBe(400);
       // The tenth wrong code locks the account, whoever types it, password and code right or not.
-      expect((await wrong(newIp())).status).toBe(400);
-      const locked = await login(username, account.password, newIp());
+      expect((await wrong(distinctClient())).status).toBe(400);
+      const locked = await login(username, account.password, distinctClient());
       expect(locked.status).toBe(429);
       expect(locked.headers.get("retry-after")).toMatch(/^\d+$/);
       const events = await server.running.deps.warden.audit.list({
@@ -424,10 +418,10 @@ describeEachDatabase("two-factor login (TOTP)", (current) => {
       for (let i = 0; i < 10; i += 1) {
         const answer = await verifyMfa(
           {
-            mfaToken: await mfaTokenOf(account.user.username, account.password, newIp()),
+            mfaToken: await mfaTokenOf(account.user.username, account.password, distinctClient()),
             code: wrongCodeFor(account.secret),
           },
-          newIp(),
+          distinctClient(),
         );
         expect(answer.status).toBe(400);
       }
@@ -440,7 +434,7 @@ describeEachDatabase("two-factor login (TOTP)", (current) => {
         input: { token, newPassword: "a-brand-new-pass-7" },
       });
       expect(reset.status, reset.raw).toBe(200);
-      const locked = await login(account.user.username, "a-brand-new-pass-7", newIp());
+      const locked = await login(account.user.username, "a-brand-new-pass-7", distinctClient());
       expect(locked.status).toBe(429);
     });
 
@@ -450,14 +444,14 @@ describeEachDatabase("two-factor login (TOTP)", (current) => {
         const answer = await trpc(server, "users.totp.disable", {
           token: account.accessToken,
           input: { currentPassword: account.password, code: wrongCodeFor(account.secret) },
-          headers: newIp(),
+          headers: distinctClient(),
         });
         expect(answer.status).toBe(400);
       }
       const locked = await trpc(server, "users.totp.disable", {
         token: account.accessToken,
         input: { currentPassword: account.password, code: codeFor(account.secret) },
-        headers: newIp(),
+        headers: distinctClient(),
       });
       expect(locked.status).toBe(429);
       expect((await me(account.accessToken)).data?.twoFactorEnabled).toBe(true);

@@ -59,6 +59,16 @@ async function outcome(call: () => Promise<unknown>) {
   }
 }
 
+/** The server's dependencies over `database`, silent, as the server would wire them. */
+function bootstrapOn(database: { url: string }): Promise<Running> {
+  const config = parseConfig({
+    DATABASE_URL: database.url,
+    BCRYPT_COST: "10",
+    WARDEN_ISSUER: "http://warden.test",
+  });
+  return bootstrap(config, createLogger("silent"));
+}
+
 /*
  * Each query's direct form against tRPC's own call of the procedure, on the
  * same context and input: the same data, or the same error (code, message
@@ -69,12 +79,7 @@ describeEachDatabase("direct queries agree with tRPC's procedure call", (current
   let contexts: Record<string, Context>;
 
   beforeAll(async () => {
-    const config = parseConfig({
-      DATABASE_URL: current().url,
-      BCRYPT_COST: "10",
-      WARDEN_ISSUER: "http://warden.test",
-    });
-    running = await bootstrap(config, createLogger("silent"));
+    running = await bootstrapOn(current());
     const caller = createCallerFactory(appRouter)(createInnerContext(running.deps));
     const username = `direct_${Date.now().toString(36)}`;
     const password = "tangerine-orbit-47";
@@ -147,12 +152,7 @@ describeEachDatabase("direct mutations fail as tRPC's procedure call does", (cur
   let contexts: Record<string, Context>;
 
   beforeAll(async () => {
-    const config = parseConfig({
-      DATABASE_URL: current().url,
-      BCRYPT_COST: "10",
-      WARDEN_ISSUER: "http://warden.test",
-    });
-    running = await bootstrap(config, createLogger("silent"));
+    running = await bootstrapOn(current());
     contexts = {
       anonymous: createInnerContext(running.deps),
       "bad token": createInnerContext(running.deps, { authorization: "Bearer x.y.z" }),

@@ -180,3 +180,17 @@ export async function registerAdmin(
   if (!login.data) throw new Error(`admin login failed: ${login.raw}`);
   return { user, password, accessToken: login.data.accessToken };
 }
+
+let clientCounter = 0;
+
+/**
+ * An `X-Forwarded-For` header naming a client no other call of this test
+ * file named (for a server with TRUST_PROXY), so one test's per-IP counts
+ * never reach another's.
+ */
+export function distinctClient(): Record<string, string> {
+  clientCounter += 1;
+  return {
+    "x-forwarded-for": `198.51.${100 + Math.floor(clientCounter / 250)}.${clientCounter % 250}`,
+  };
+}
