@@ -112,7 +112,23 @@ export function createLogger(
       },
     });
   }
-  return pino(settings, pino.destination({ dest: 1, sync: false }));
+  return pino(settings, stdoutDestination());
+}
+
+/**
+ * stdout through sonic-boom (pino's asynchronous destination) in its buffer
+ * mode, fed one Buffer per line. In its default string mode sonic-boom
+ * appends each line to the text still waiting to be written and measures
+ * that whole text's byte length again (Buffer.byteLength flattens it), so a
+ * line costs as much as everything queued before it: 4 % of a small
+ * request's CPU in the profile at 20,000 lines/s. pino.destination still
+ * makes the stream, so what is queued is written when the process exits.
+ */
+function stdoutDestination(): DestinationStream {
+  const stream = pino.destination({ dest: 1, sync: false, contentMode: "buffer" });
+  // sonic-boom's types only know its string mode; in buffer mode it takes bytes.
+  const writeBytes = stream.write.bind(stream) as unknown as (bytes: Buffer) => boolean;
+  return { write: (line: string) => writeBytes(Buffer.from(line)) };
 }
 
 /**

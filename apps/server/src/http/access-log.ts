@@ -6,17 +6,36 @@ import type { Logger } from "pino";
  * request id. The path is logged without its query string, which may carry
  * input (a tRPC query's `?input=`, a one-time token in a link).
  */
-export function logRequest(logger: Logger, request: FastifyRequest, reply: FastifyReply): void {
+export function logAccess(
+  logger: Logger,
+  reqId: string,
+  method: string | undefined,
+  url: string,
+  status: number,
+  elapsedMs: number,
+): void {
   if (!logger.isLevelEnabled("info")) return;
-  const query = request.url.indexOf("?");
+  const query = url.indexOf("?");
   logger.info(
     {
-      reqId: request.id,
-      method: request.method,
-      path: query === -1 ? request.url : request.url.slice(0, query),
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime * 10) / 10,
+      reqId,
+      method,
+      path: query === -1 ? url : url.slice(0, query),
+      status,
+      ms: Math.round(elapsedMs * 10) / 10,
     },
     "request",
+  );
+}
+
+/** The access-log line of a request Fastify answered. */
+export function logRequest(logger: Logger, request: FastifyRequest, reply: FastifyReply): void {
+  logAccess(
+    logger,
+    String(request.id),
+    request.method,
+    request.url,
+    reply.statusCode,
+    reply.elapsedTime,
   );
 }

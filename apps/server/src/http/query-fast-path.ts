@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import { getTRPCErrorFromUnknown, type TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
@@ -11,7 +12,7 @@ import { NO_STORE_HEADERS } from "./api-headers.js";
 import { type DirectQuery, directMutations, directQueries } from "./direct-query.js";
 
 // Built once: every query and mutation procedure that has a direct form (direct-query.ts).
-const queries = directQueries(appRouter);
+export const queries = directQueries(appRouter);
 const mutations = directMutations(appRouter);
 const credentialProcedures = new Set(
   Object.entries(
@@ -60,18 +61,46 @@ export async function tryFastQuery(
   const search = request.query as Record<string, unknown>;
   if ("batch" in search) return false;
   // tRPC refuses an unbatched streaming call (BAD_REQUEST): its adapter says so.
-  if (acceptsJsonl(request)) return false;
+  if (acceptsJsonl(request.headers)) return false;
   const read = request.method === "GET" ? queryInput(search) : bodyInput(request, maxBodySize);
   if (read === NOT_OURS) return false;
 
+  const answer = await directAnswer(query, createContext(), read.input, path, (err) =>
+    request.log.error({ err, path }, "procedure failed"),
+  );
+  reply.status(answer.status).headers(answer.headers);
+  await reply.send(Buffer.from(answer.body));
+  return true;
+}
+
+/** What a direct call answers: its HTTP status, headers and JSON body, as tRPC's adapter would. */
+export interface DirectAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/**
+ * Runs `query` and formats its outcome as tRPC does: `{ result: { data } }`,
+ * or `{ error }` through Warden's error formatter with the status, the
+ * `WWW-Authenticate`/`Retry-After` headers and no-store where the procedure
+ * sends credentials. An internal failure is passed to `logFailure`, never
+ * into the answer.
+ */
+export async function directAnswer(
+  query: DirectQuery,
+  ctx: Context,
+  input: unknown,
+  path: string,
+  logFailure: (cause: unknown) => void,
+): Promise<DirectAnswer> {
+  const jsonHeaders = credentialProcedures.has(path) ? JSON_NO_STORE_HEADERS : JSON_HEADERS;
   try {
-    const data = await query(createContext(), read.input, path);
-    reply.headers(credentialProcedures.has(path) ? JSON_NO_STORE_HEADERS : JSON_HEADERS);
-    await reply.send(Buffer.from(JSON.stringify({ result: { data } })));
+    const data = await query(ctx, input, path);
+    return { status: 200, headers: jsonHeaders, body: JSON.stringify({ result: { data } }) };
   } catch (cause) {
     const error = getTRPCErrorFromUnknown(cause);
-    if (error.code === "INTERNAL_SERVER_ERROR")
-      request.log.error({ err: error.cause ?? error, path }, "procedure failed");
+    if (error.code === "INTERNAL_SERVER_ERROR") logFailure(error.cause ?? error);
     const status = getHTTPStatusCodeFromError(error);
     const shape = formatError(
       {
@@ -81,20 +110,19 @@ export async function tryFastQuery(
       },
       error as TRPCError,
     );
-    reply
-      .status(status)
-      .headers(errorHeaders([error]))
-      .headers(credentialProcedures.has(path) ? JSON_NO_STORE_HEADERS : JSON_HEADERS);
-    await reply.send(Buffer.from(JSON.stringify({ error: shape })));
+    return {
+      status,
+      headers: { ...errorHeaders([error]), ...jsonHeaders },
+      body: JSON.stringify({ error: shape }),
+    };
   }
-  return true;
 }
 
 /** Input the fast path leaves to tRPC's adapter, which answers it with its own error. */
-const NOT_OURS = Symbol("not ours");
+export const NOT_OURS = Symbol("not ours");
 
 /** A query's `?input=` (JSON), or none. */
-function queryInput(search: Record<string, unknown>): { input: unknown } | typeof NOT_OURS {
+export function queryInput(search: Record<string, unknown>): { input: unknown } | typeof NOT_OURS {
   if (search.input === undefined) return { input: undefined };
   if (typeof search.input !== "string") return NOT_OURS;
   return parsed(search.input);
@@ -122,10 +150,10 @@ function parsed(json: string): { input: unknown } | typeof NOT_OURS {
 }
 
 /** Whether the client asked for tRPC's streaming (JSONL) answer, as tRPC reads its headers. */
-function acceptsJsonl(request: FastifyRequest): boolean {
-  const trpcAccept = request.headers["trpc-accept"];
+export function acceptsJsonl(headers: IncomingHttpHeaders): boolean {
+  const trpcAccept = headers["trpc-accept"];
   if (trpcAccept !== undefined) return trpcAccept === "application/jsonl";
-  const accept = request.headers.accept;
+  const accept = headers.accept;
   return (
     typeof accept === "string" &&
     accept.includes("application/jsonl") &&
