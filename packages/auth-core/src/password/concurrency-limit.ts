@@ -11,9 +11,9 @@ export class QueueFull extends Error {
  *
  * Why for bcrypt: libuv's thread pool has four threads, so on a two-core
  * machine four hashes at once leave the event loop competing with four busy
- * threads, and every other request waits. Hashing no more at once than there
- * are cores keeps the same throughput (the cores are busy either way) and
- * leaves the event loop its turn.
+ * threads, and every other request waits. Hashing about as many at once as
+ * there are cores (password-hasher.ts: one more, so that no core idles
+ * between two hashes) keeps the throughput and leaves the event loop its turn.
  */
 export function createConcurrencyLimit(
   max: number,
