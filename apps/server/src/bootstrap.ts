@@ -10,6 +10,7 @@ import {
 } from "@warden/auth-core";
 import type { Logger } from "pino";
 import { createLiveSessions, type LiveSessions } from "./cache/live-sessions.js";
+import { createPostPages, type PostPages } from "./cache/post-pages.js";
 import { createUserRows, type UserRows } from "./cache/user-rows.js";
 import type { ServerDeps } from "./context.js";
 import { createMailer } from "./mail/mailer.js";
@@ -36,12 +37,17 @@ export async function bootstrap(
   // about the sessions it ends: the late binding breaks that circle.
   let liveSessions: LiveSessions | undefined;
   let userRows: UserRows | undefined;
+  let postPages: PostPages | undefined;
   const warden = await createWarden({
     config,
     database,
     ...(clock ? { clock } : {}),
     onSessionsRevoked: (ids) => liveSessions?.ended(ids),
-    onUsersChanged: (ids) => userRows?.changed(ids),
+    // A deleted user's posts go with them: every user change drops the remembered post pages too.
+    onUsersChanged: async (ids) => {
+      await Promise.all([userRows?.changed(ids), postPages?.changed()]);
+    },
+    onPostsChanged: () => postPages?.changed(),
   });
   logKeyRingNotices(logger, warden.keyRing.notices);
   liveSessions = await createLiveSessions({
@@ -51,6 +57,7 @@ export async function bootstrap(
     logger,
   });
   userRows = await createUserRows({ users: warden.users, redisUrl: config.redisUrl, logger });
+  postPages = await createPostPages({ posts: warden.posts, redisUrl: config.redisUrl, logger });
   // Errors are the insurance limiter's business (memory while Redis is down); they are not logged per request.
   const throttleRedis = config.redisUrl
     ? new (await import("ioredis")).Redis(config.redisUrl, {
@@ -90,7 +97,16 @@ export async function bootstrap(
     links,
     accountRules: config.accountRules,
   });
-  const deps: ServerDeps = { warden, useCases, liveSessions, userRows, mailer, logger, version };
+  const deps: ServerDeps = {
+    warden,
+    useCases,
+    liveSessions,
+    userRows,
+    postPages,
+    mailer,
+    logger,
+    version,
+  };
   return {
     deps,
     async close() {
@@ -100,6 +116,7 @@ export async function bootstrap(
       await mailer.close();
       await liveSessions?.close();
       await userRows?.close();
+      await postPages?.close();
       throttleRedis?.disconnect();
       await database.destroy();
     },

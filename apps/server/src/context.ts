@@ -2,6 +2,7 @@ import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify"
 import type { RequestFacts, UseCases, Warden } from "@warden/auth-core";
 import type { Logger } from "pino";
 import type { LiveSessions } from "./cache/live-sessions.js";
+import type { PostPages } from "./cache/post-pages.js";
 import type { UserRows } from "./cache/user-rows.js";
 import type { ServerMailer } from "./mail/mailer.js";
 
@@ -13,6 +14,7 @@ export interface ServerDeps {
   readonly liveSessions: LiveSessions;
   /** Users for reads like `users.me`, without a query each; logins always read the database. */
   readonly userRows: UserRows;
+  readonly postPages: PostPages;
   /** The use cases' mailer; tests wait on `idle()` for the mails sent in the background. */
   readonly mailer: ServerMailer;
   readonly logger: Logger;

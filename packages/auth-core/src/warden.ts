@@ -31,6 +31,8 @@ export interface WardenOptions {
   readonly commonPasswords?: ReadonlySet<string>;
   /** Told of every user this process writes (role, disabled, password, two-factor). */
   readonly onUsersChanged?: (userIds: readonly string[]) => void | Promise<void>;
+  /** Told after every write to a post. */
+  readonly onPostsChanged?: () => void | Promise<void>;
   /** Told of every session ended by this process (logout, revocation, reuse, disabling). */
   readonly onSessionsRevoked?: (sessionIds: readonly string[]) => void | Promise<void>;
 }
@@ -108,7 +110,7 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
     tokens,
     users,
     sessions,
-    posts: createPostService({ db, clock }),
+    posts: createPostService({ db, clock, onChanged: options.onPostsChanged }),
     audit: createAuditLog({ db, clock }),
     clients: createClientService({ db, clock }),
     oneTimeTokens: createOneTimeTokenService({

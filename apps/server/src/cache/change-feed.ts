@@ -7,7 +7,9 @@ import type { Logger } from "pino";
  * - `publish` tells this process at once, and the other instances at once
  *   through Redis publish/subscribe when `redisUrl` is set;
  * - whatever happens to Redis or a message, every instance asks the database
- *   each second (`readChangedSince`) for what changed since it last looked.
+ *   each second (`readChangedSince`) for what changed since it last looked,
+ *   or, for a topic whose deletions leave no row to find, its entries expire
+ *   within that second on their own.
  * The listener may hear an id more than once; it must be idempotent.
  */
 export interface ChangeFeed {
@@ -21,8 +23,12 @@ export interface ChangeFeedOptions {
   readonly topic: string;
   readonly redisUrl?: string | undefined;
   readonly logger: Logger;
-  /** Ids changed after `since`, with when (ISO 8601), as the database says. */
-  readonly readChangedSince: (since: Date) => Promise<{ id: string; at: string }[]>;
+  /**
+   * Ids changed after `since`, with when (ISO 8601), as the database says.
+   * Without it there is no polling: the listener's entries expire on their
+   * own within the bound a poll would give (post-pages.ts).
+   */
+  readonly readChangedSince?: (since: Date) => Promise<{ id: string; at: string }[]>;
   readonly onChanged: (ids: readonly string[]) => void;
   readonly pollIntervalMs?: number;
 }
@@ -35,9 +41,11 @@ export async function createChangeFeed(options: ChangeFeedOptions): Promise<Chan
 
   let watermark = Date.now();
   let pollFailing = false;
+  const readChangedSince = options.readChangedSince;
   const poll = async () => {
+    if (!readChangedSince) return;
     try {
-      const changed = await options.readChangedSince(new Date(watermark - POLL_OVERLAP_MS));
+      const changed = await readChangedSince(new Date(watermark - POLL_OVERLAP_MS));
       if (changed.length > 0) onChanged(changed.map((row) => row.id));
       for (const row of changed) watermark = Math.max(watermark, Date.parse(row.at));
       if (pollFailing) logger.info(`${topic}: the database answers again`);
@@ -48,10 +56,12 @@ export async function createChangeFeed(options: ChangeFeedOptions): Promise<Chan
     }
   };
   let polling: Promise<void> = Promise.resolve();
-  const poller = setInterval(() => {
-    polling = polling.then(poll);
-  }, options.pollIntervalMs ?? 1000);
-  poller.unref();
+  const poller = readChangedSince
+    ? setInterval(() => {
+        polling = polling.then(poll);
+      }, options.pollIntervalMs ?? 1000)
+    : undefined;
+  poller?.unref();
   const stopPolling = async () => {
     clearInterval(poller);
     await polling;

@@ -23,7 +23,7 @@ export const postsRouter = router({
     .input(pageInputSchema.optional())
     .output(pageOf(postSchema))
     .query(({ ctx, input }) =>
-      ctx.deps.warden.posts.list(ctx.auth.userId, {
+      ctx.deps.postPages.list(ctx.auth.userId, {
         limit: input?.limit ?? 20,
         cursor: input?.cursor,
       }),

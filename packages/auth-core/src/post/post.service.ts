@@ -31,8 +31,16 @@ export interface PostService {
   delete(viewerId: string, id: string): Promise<void>;
 }
 
-export function createPostService(options: { db: Kysely<Database>; clock: Clock }): PostService {
+export function createPostService(options: {
+  db: Kysely<Database>;
+  clock: Clock;
+  /** Told after every write to a post, once it is in the database (server caches drop their pages). */
+  onChanged?: (() => void | Promise<void>) | undefined;
+}): PostService {
   const { db, clock } = options;
+  const changed = async () => {
+    await options.onChanged?.();
+  };
 
   async function visible(viewerId: string, id: string) {
     const post = await posts.findPost(db, id);
@@ -74,6 +82,7 @@ export function createPostService(options: { db: Kysely<Database>; clock: Clock 
         updatedAt: now,
       };
       await posts.insertPost(db, post);
+      await changed();
       return post;
     },
 
@@ -86,12 +95,14 @@ export function createPostService(options: { db: Kysely<Database>; clock: Clock 
         updatedAt: clock.nowIso(),
       };
       await posts.updatePost(db, id, changes);
+      await changed();
       return { ...post, ...changes };
     },
 
     async delete(viewerId, id) {
       await owned(viewerId, id);
       await posts.deletePost(db, id);
+      await changed();
     },
   };
 }
