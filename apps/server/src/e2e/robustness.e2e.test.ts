@@ -583,4 +583,23 @@ describeEachDatabase("graceful shutdown", (current) => {
       await server.running.close();
     }
   }, 60_000);
+
+  it("does not wait on a keep-alive client whose last answer came from the front door", async () => {
+    const server = await startTestServer(current());
+    try {
+      // fetch keeps the connection open after the answer (undici's keep-alive).
+      const hello = await fetch(
+        `${server.url}/trpc/system.hello?input=${encodeURIComponent('{"name":"bye"}')}`,
+      );
+      expect(hello.status).toBe(200);
+      await hello.text();
+      const closedAt = await Promise.race([
+        server.app.close().then(() => "closed"),
+        new Promise((resolve) => setTimeout(() => resolve("still open"), 2000)),
+      ]);
+      expect(closedAt).toBe("closed");
+    } finally {
+      await server.running.close();
+    }
+  }, 60_000);
 });

@@ -53,7 +53,7 @@ export function frontDoor(options: FrontDoorOptions): FastifyServerFactory {
   return (fastify, fastifySettings) => {
     const settings = fastifySettings as ServerSettings;
     const server = createServer((request, response) => {
-      const query = options.closing() ? undefined : ownQuery(request);
+      const query = options.closing() ? undefined : ownQueryOrNone(request);
       if (query === undefined) fastify(request, response);
       else
         answer(request, response, query, options, clientIp).catch((err: unknown) => {
@@ -81,6 +81,15 @@ interface OwnQuery {
 }
 
 const PREFIX = "/trpc/";
+
+/** ownQuery, and Fastify's request should reading it ever throw: a listener's throw would end the process. */
+function ownQueryOrNone(request: IncomingMessage): OwnQuery | undefined {
+  try {
+    return ownQuery(request);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The query `request` calls, when it is one this door answers; otherwise undefined (Fastify's). */
 function ownQuery(request: IncomingMessage): OwnQuery | undefined {
@@ -131,6 +140,8 @@ async function answer(
   const head: string[] = ["content-length", String(Buffer.byteLength(body))];
   for (const name in headers) head.push(name, headers[name] as string);
   for (const name in API_HEADERS) head.push(name, API_HEADERS[name] as string);
+  // As server.ts's onSend hook: once close() began, the connection ends with this answer.
+  if (options.closing()) head.push("connection", "close");
   response.writeHead(status, head);
   response.end(body);
   logAccess(options.accessLogger, requestId, "GET", url, status, performance.now() - started);

@@ -1,4 +1,5 @@
 import { AuthError } from "@warden/auth-core";
+import { userAccessTokenClaimsSchema } from "@warden/auth-core/schemas";
 import { z } from "zod";
 import {
   credentialsSchema,
@@ -273,7 +274,7 @@ export const authRouter = router({
       z.object({
         valid: z.literal(true),
         user: userSchema,
-        claims: z.record(z.string(), z.unknown()),
+        claims: userAccessTokenClaimsSchema,
       }),
     )
     .query(async ({ ctx }) => {
