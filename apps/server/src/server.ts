@@ -18,6 +18,7 @@ import { API_HEADERS } from "./http/api-headers.js";
 import { frontDoor, requestIdSequence } from "./http/front-door.js";
 import { registerHealthRoutes } from "./http/health-routes.js";
 import { registerTrpc } from "./http/trpc-routes.js";
+import { withOrigin } from "./http/vary.js";
 import { createAccessLogger, lazyChildLoggerFactory } from "./logger.js";
 import { registerDiscovery } from "./oauth/discovery.js";
 import { registerIntrospectionEndpoint } from "./oauth/introspection-endpoint.js";
@@ -45,6 +46,7 @@ export async function createServer(
   const accessLogger = createAccessLogger(deps.logger);
   const nextRequestId = requestIdSequence();
   const trustProxy = trustProxySetting(deps.warden.config.trustProxy);
+  const corsOrigins = options.corsOrigins ?? deps.warden.config.corsOrigins;
   // Once close() starts, answers to requests still in flight say "Connection: close",
   // so keep-alive sockets end with them and close() does not wait on idle clients.
   let closing = false;
@@ -56,6 +58,7 @@ export async function createServer(
       nextRequestId,
       trustProxy,
       closing: () => closing,
+      varyOrigin: corsOrigins.length > 0,
     }),
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Fastify's own two lines per request halve the host's throughput: the
@@ -82,8 +85,11 @@ export async function createServer(
   });
   // The API's few protective headers, from one frozen object (see api-headers.ts),
   // and the closing notice, set as the answer leaves (requests begun before close() too).
+  // With CORS on, an answer depends on the caller's Origin: Vary says so, whatever
+  // the route (or tRPC) set Vary to after @fastify/cors did.
   app.addHook("onSend", (_request, reply, payload, done) => {
     reply.headers(API_HEADERS);
+    if (corsOrigins.length > 0) reply.header("vary", withOrigin(reply.getHeader("vary")));
     if (closing) reply.header("connection", "close");
     done(null, payload);
   });
@@ -94,7 +100,6 @@ export async function createServer(
   });
 
   // Browsers may call the API only from the origins CORS_ORIGINS names; with none, no CORS at all.
-  const corsOrigins = options.corsOrigins ?? deps.warden.config.corsOrigins;
   if (corsOrigins.length > 0) await app.register(cors, { origin: [...corsOrigins] });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -127,7 +132,7 @@ export async function createServer(
   });
   app.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: "not_found" }));
 
-  await registerTrpc(app, deps, { maxBodySize: bodyLimit });
+  await registerTrpc(app, deps, { maxBodySize: bodyLimit, varyOrigin: corsOrigins.length > 0 });
   await registerRestRoutes(app, deps);
   await registerApiReference(app, deps);
   await registerAccountPages(app, deps);

@@ -107,6 +107,30 @@ describe("the HTTP host [sqlite]", () => {
         headers: { origin: "https://evil.example" },
       });
       expect(other.headers.get("access-control-allow-origin")).toBeNull();
+      // A cache must keep the allowed origin's answer apart from others': Vary names Origin.
+      const query = await fetch(
+        `${allowed.url}/trpc/system.hello?input=${encodeURIComponent('{"name":"cors"}')}`,
+        { headers: { origin: "https://app.example" } },
+      );
+      expect(query.status).toBe(200);
+      expect(query.headers.get("access-control-allow-origin")).toBe("https://app.example");
+      expect(query.headers.get("vary")?.toLowerCase().split(/,\s*/)).toEqual(
+        expect.arrayContaining(["origin", "trpc-accept", "accept"]),
+      );
+      const batch = await fetch(
+        `${allowed.url}/trpc/system.hello?batch=1&input=${encodeURIComponent('{"0":{"name":"cors"}}')}`,
+        { headers: { origin: "https://app.example" } },
+      );
+      expect(batch.status).toBe(200);
+      expect(batch.headers.get("vary")?.toLowerCase().split(/,\s*/)).toContain("origin");
+      // Without an Origin (the front door answers it), the answer still says it varies with one.
+      const plain = await fetch(
+        `${allowed.url}/trpc/system.hello?input=${encodeURIComponent('{"name":"cors"}')}`,
+      );
+      expect(plain.headers.get("vary")?.toLowerCase().split(/,\s*/)).toEqual(
+        expect.arrayContaining(["origin", "trpc-accept", "accept"]),
+      );
+      expect((await fetch(`${allowed.url}/api/health`)).headers.get("vary")).toContain("Origin");
     } finally {
       await allowed.close();
     }

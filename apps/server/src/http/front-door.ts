@@ -7,6 +7,7 @@ import type { Context, ServerDeps } from "../context.js";
 import { logAccess } from "./access-log.js";
 import { API_HEADERS } from "./api-headers.js";
 import { acceptsJsonl, directAnswer, NOT_OURS, queries, queryInput } from "./query-fast-path.js";
+import { withOrigin } from "./vary.js";
 
 /** What the front door shares with the Fastify app behind it. */
 export interface FrontDoorOptions {
@@ -19,6 +20,8 @@ export interface FrontDoorOptions {
   readonly trustProxy: boolean | string[] | ((address: string, hop: number) => boolean);
   /** True once the app's close() began: Fastify answers from then on (503, `Connection: close`). */
   readonly closing: () => boolean;
+  /** CORS is on: answers name Origin in Vary, as server.ts's onSend hook makes Fastify's do. */
+  readonly varyOrigin?: boolean;
 }
 
 /** The settings Fastify gives its own HTTP server, which a serverFactory must apply itself. */
@@ -138,7 +141,10 @@ async function answer(
     options.deps.logger.error({ reqId: requestId, err, path }, "procedure failed"),
   );
   const head: string[] = ["content-length", String(Buffer.byteLength(body))];
-  for (const name in headers) head.push(name, headers[name] as string);
+  for (const name in headers) {
+    const value = headers[name] as string;
+    head.push(name, name === "vary" && options.varyOrigin ? withOrigin(value) : value);
+  }
   for (const name in API_HEADERS) head.push(name, API_HEADERS[name] as string);
   // As server.ts's onSend hook: once close() began, the connection ends with this answer.
   if (options.closing()) head.push("connection", "close");

@@ -12,6 +12,7 @@ import { type AppRouter, appRouter } from "../router.js";
 import type { ProcedureMeta } from "../trpc.js";
 import { NO_STORE_HEADERS } from "./api-headers.js";
 import { tryFastQuery } from "./query-fast-path.js";
+import { withOrigin } from "./vary.js";
 
 /**
  * The most calls one batch may hold: each may cost a bcrypt hash, and a
@@ -42,6 +43,9 @@ function tooLargeBatch(request: FastifyRequest, reply: FastifyReply, path: strin
   return true;
 }
 
+/** tRPC's own Vary (it reads both to choose a streaming answer), and Origin when CORS is on. */
+const TRPC_VARY_WITH_ORIGIN = withOrigin("trpc-accept, accept");
+
 /** Whether the procedure at `path` declared that its answer carries a token or a secret. */
 function sendsCredentials(path: string): boolean {
   // At run time tRPC keeps every procedure in one flat map by dotted path.
@@ -61,7 +65,7 @@ function sendsCredentials(path: string): boolean {
 export async function registerTrpc(
   app: FastifyInstance,
   deps: ServerDeps,
-  options: { maxBodySize: number },
+  options: { maxBodySize: number; varyOrigin: boolean },
 ): Promise<void> {
   const createContext = createContextFactory(deps);
   const trpcOptions: FastifyTRPCPluginOptions<AppRouter>["trpcOptions"] = {
@@ -74,6 +78,8 @@ export async function registerTrpc(
     },
     responseMeta: ({ info, errors }) => ({
       headers: {
+        // tRPC's adapter sets its headers after Fastify's onSend hooks: Vary names Origin here.
+        ...(options.varyOrigin ? { vary: TRPC_VARY_WITH_ORIGIN } : {}),
         ...errorHeaders(errors),
         ...(info?.calls.some((call) => sendsCredentials(call.path)) ? NO_STORE_HEADERS : {}),
       },
