@@ -29,15 +29,37 @@ export interface PostPagesOptions {
   readonly logger: Logger;
   /** How long a page is remembered. */
   readonly rememberMs?: number;
-  /** The most pages remembered at once (each a viewer's page: about 7 KB for 20 posts). */
+  /** The most pages remembered at once. */
   readonly maxEntries?: number;
+  /**
+   * The most text (titles and contents, in characters) the remembered pages
+   * hold together. A page of 100 posts of 50,000 characters is 5 M: without
+   * this bound, a caller asking for many such pages (other limits, other
+   * cursors) would make the cache hold gigabytes until the next write.
+   */
+  readonly maxCharacters?: number;
+}
+
+/** What a page weighs against maxCharacters: its posts' text, plus a little per post. */
+function weightOf(page: Page<Post>): number {
+  let weight = 0;
+  for (const post of page.items) weight += post.title.length + post.content.length + 200;
+  return weight;
 }
 
 export async function createPostPages(options: PostPagesOptions): Promise<PostPages> {
   const { posts } = options;
   const rememberMs = options.rememberMs ?? 1000;
   const maxEntries = options.maxEntries ?? 1000;
-  const known = new Map<string, { page: Page<Post>; until: number }>();
+  const maxCharacters = options.maxCharacters ?? 8_000_000;
+  const known = new Map<string, { page: Page<Post>; until: number; weight: number }>();
+  let weight = 0;
+  const forget = (key: string) => {
+    const entry = known.get(key);
+    if (!entry) return;
+    known.delete(key);
+    weight -= entry.weight;
+  };
   // Bumped by every change, so a read in flight across a change is not kept.
   let generation = 0;
 
@@ -47,6 +69,7 @@ export async function createPostPages(options: PostPagesOptions): Promise<PostPa
     logger: options.logger,
     onChanged: () => {
       known.clear();
+      weight = 0;
       generation += 1;
     },
   });
@@ -58,10 +81,14 @@ export async function createPostPages(options: PostPagesOptions): Promise<PostPa
       if (remembered && remembered.until > Date.now()) return remembered.page;
       const before = generation;
       const page = await posts.list(viewerId, { limit, cursor });
-      if (generation === before) {
-        known.delete(key); // re-inserted last, so the oldest entry is the first to go
-        known.set(key, { page, until: Date.now() + rememberMs });
-        if (known.size > maxEntries) known.delete(known.keys().next().value as string);
+      const pageWeight = weightOf(page);
+      // A page heavier than a sixteenth of the budget is read from the database each time.
+      if (generation === before && pageWeight <= maxCharacters / 16) {
+        forget(key); // re-inserted last, so the oldest entry is the first to go
+        known.set(key, { page, until: Date.now() + rememberMs, weight: pageWeight });
+        weight += pageWeight;
+        while (known.size > maxEntries || weight > maxCharacters)
+          forget(known.keys().next().value as string);
       }
       return page;
     },

@@ -1,4 +1,9 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type ServerOptions,
+  type ServerResponse,
+} from "node:http";
 import proxyAddr from "@fastify/proxy-addr";
 import { parse as parseQueryString } from "fast-querystring";
 import type { FastifyServerFactory } from "fastify";
@@ -6,6 +11,7 @@ import type { Logger } from "pino";
 import type { Context, ServerDeps } from "../context.js";
 import { logAccess } from "./access-log.js";
 import { API_HEADERS } from "./api-headers.js";
+import type { DirectQuery } from "./direct-query.js";
 import { acceptsJsonl, directAnswer, NOT_OURS, queries, queryInput } from "./query-fast-path.js";
 import { withOrigin } from "./vary.js";
 
@@ -26,6 +32,7 @@ export interface FrontDoorOptions {
 
 /** The settings Fastify gives its own HTTP server, which a serverFactory must apply itself. */
 interface ServerSettings {
+  readonly http?: ServerOptions;
   readonly keepAliveTimeout?: number;
   readonly requestTimeout?: number;
   readonly connectionTimeout?: number;
@@ -55,16 +62,13 @@ export function frontDoor(options: FrontDoorOptions): FastifyServerFactory {
   const clientIp = clientIpOf(options.trustProxy);
   return (fastify, fastifySettings) => {
     const settings = fastifySettings as ServerSettings;
-    const server = createServer((request, response) => {
+    const server = createServer(settings.http ?? {}, (request, response) => {
       const query = options.closing() ? undefined : ownQueryOrNone(request);
       if (query === undefined) fastify(request, response);
       else
-        answer(request, response, query, options, clientIp).catch((err: unknown) => {
-          // Only a bug gets here (directAnswer answers every failure of the call itself).
-          options.deps.logger.error({ err, path: query.path }, "front door failed");
-          if (!response.headersSent) response.writeHead(500, API_HEADERS).end();
-          else response.destroy();
-        });
+        answer(request, response, query, options, clientIp).catch((err: unknown) =>
+          failed(response, err, query.path, options.deps.logger),
+        );
     });
     // What Fastify sets on the server it makes (fastify/lib/server.js).
     if (settings.keepAliveTimeout !== undefined)
@@ -76,8 +80,33 @@ export function frontDoor(options: FrontDoorOptions): FastifyServerFactory {
   };
 }
 
+/**
+ * Only a bug gets here (directAnswer answers every failure of the call
+ * itself): the same 500 body as server.ts's error handler, or, when the
+ * answer had already left, nothing more.
+ */
+function failed(response: ServerResponse, err: unknown, path: string, logger: Logger): void {
+  try {
+    logger.error({ err, path }, "front door failed");
+  } catch {
+    // A logger that throws must not turn one failed request into an unhandled rejection.
+  }
+  if (response.writableEnded) return;
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  const body = JSON.stringify({
+    error: "server_error",
+    error_description: "internal server error",
+  });
+  response.writeHead(500, { ...API_HEADERS, "content-type": "application/json; charset=utf-8" });
+  response.end(body);
+}
+
 /** A query this door answers: its path, its direct form and its input. */
 interface OwnQuery {
+  readonly call: DirectQuery;
   readonly path: string;
   readonly url: string;
   readonly input: unknown;
@@ -104,7 +133,8 @@ function ownQuery(request: IncomingMessage): OwnQuery | undefined {
     return undefined;
   const queryStart = url.indexOf("?");
   const path = url.slice(PREFIX.length, queryStart === -1 ? undefined : queryStart);
-  if (!queries.has(path)) return undefined;
+  const call = queries.get(path);
+  if (call === undefined) return undefined;
   let input: unknown;
   if (queryStart !== -1) {
     const search = parseQueryString(url.slice(queryStart + 1)) as Record<string, unknown>;
@@ -114,13 +144,13 @@ function ownQuery(request: IncomingMessage): OwnQuery | undefined {
     input = read.input;
   }
   if (acceptsJsonl(headers)) return undefined;
-  return { path, url, input };
+  return { call, path, url, input };
 }
 
 async function answer(
   request: IncomingMessage,
   response: ServerResponse,
-  { path, url, input }: OwnQuery,
+  { call, path, url, input }: OwnQuery,
   options: FrontDoorOptions,
   clientIp: (request: IncomingMessage) => string,
 ): Promise<void> {
@@ -135,9 +165,7 @@ async function answer(
       requestId,
     },
   };
-  const query = queries.get(path);
-  if (query === undefined) return; // ownQuery checked it
-  const { status, headers, body } = await directAnswer(query, ctx, input, path, (err) =>
+  const { status, headers, body } = await directAnswer(call, ctx, input, path, (err) =>
     options.deps.logger.error({ reqId: requestId, err, path }, "procedure failed"),
   );
   const head: string[] = ["content-length", String(Buffer.byteLength(body))];
@@ -150,7 +178,11 @@ async function answer(
   if (options.closing()) head.push("connection", "close");
   response.writeHead(status, head);
   response.end(body);
-  logAccess(options.accessLogger, requestId, "GET", url, status, performance.now() - started);
+  try {
+    logAccess(options.accessLogger, requestId, "GET", url, status, performance.now() - started);
+  } catch {
+    // The answer has left; a failing log line must not be mistaken for a failed answer.
+  }
 }
 
 /**

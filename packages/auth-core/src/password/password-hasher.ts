@@ -41,7 +41,10 @@ export function createPasswordHasher(options: {
    * login's own database writes and token signing come first): measured
    * with `pnpm bench` at cost 10, logins reached 88–91 % of the bcrypt
    * floor, and 93 % with one hash more, health checks answering within the
-   * same p99 (5.5 ms) while logins saturate the server.
+   * same p99 (5.5 ms) while logins saturate the server. Never more than
+   * libuv's thread pool less one (`UV_THREADPOOL_SIZE`, 4 by default), so
+   * log writes, DNS lookups and file reads always find a thread: on more
+   * than two cores, raise `UV_THREADPOOL_SIZE` to let more hashes run.
    */
   maxConcurrent?: number;
   /** Hashes waiting at most; past that, new password work is turned away. Default: 64 per core. */
@@ -50,7 +53,7 @@ export function createPasswordHasher(options: {
   const { cost } = options;
   const cores = availableParallelism();
   const queue = createConcurrencyLimit(
-    options.maxConcurrent ?? cores + 1,
+    options.maxConcurrent ?? Math.max(1, Math.min(cores + 1, threadPoolSize() - 1)),
     options.maxWaiting ?? 64 * cores,
   );
   // A full queue answers BUSY (503 with Retry-After) at once: anyone can make
@@ -118,4 +121,10 @@ function prehash(password: string, salt22: string): string {
   return createHmac("sha256", Buffer.from(salt22, "ascii"))
     .update(password, "utf8")
     .digest("base64");
+}
+
+/** libuv's thread pool, where bcrypt, file writes and DNS lookups run: `UV_THREADPOOL_SIZE`, else 4. */
+function threadPoolSize(): number {
+  const size = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? "", 10);
+  return Number.isInteger(size) && size > 0 ? size : 4;
 }
