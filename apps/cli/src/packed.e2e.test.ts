@@ -227,7 +227,12 @@ describe("the packed client and CLI, installed with npm outside the repository",
         "--global",
         "--prefix",
         prefix,
-        "--prefer-offline",
+        // Every dependency is in npm's cache since the install above; offline, a slow registry
+        // cannot hang this install (it once took over two minutes in CI). Peer dependencies
+        // (TypeScript, for the client's types) are a script's business, not the command's:
+        // npm would otherwise fetch the newest TypeScript for the global install.
+        "--offline",
+        "--legacy-peer-deps",
         "--no-audit",
         "--no-fund",
         tarballs.cli,
