@@ -13,6 +13,7 @@ import {
   DATABASE_UNAVAILABLE_MESSAGE,
   databaseUnavailableOf,
 } from "./errors/database-unavailable.js";
+import { INTERNAL_ERROR_BODY } from "./errors/error-shape.js";
 import { logRequest } from "./http/access-log.js";
 import { API_HEADERS } from "./http/api-headers.js";
 import { frontDoor, requestIdSequence } from "./http/front-door.js";
@@ -47,6 +48,8 @@ export async function createServer(
   const nextRequestId = requestIdSequence();
   const trustProxy = trustProxySetting(deps.warden.config.trustProxy);
   const corsOrigins = options.corsOrigins ?? deps.warden.config.corsOrigins;
+  // With CORS on, an answer depends on the caller's Origin, and its Vary must say so.
+  const varyOrigin = corsOrigins.length > 0;
   // Once close() starts, answers to requests still in flight say "Connection: close",
   // so keep-alive sockets end with them and close() does not wait on idle clients.
   let closing = false;
@@ -58,7 +61,7 @@ export async function createServer(
       nextRequestId,
       trustProxy,
       closing: () => closing,
-      varyOrigin: corsOrigins.length > 0,
+      varyOrigin,
     }),
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Fastify's own two lines per request halve the host's throughput: the
@@ -89,7 +92,7 @@ export async function createServer(
   // the route (or tRPC) set Vary to after @fastify/cors did.
   app.addHook("onSend", (_request, reply, payload, done) => {
     reply.headers(API_HEADERS);
-    if (corsOrigins.length > 0) reply.header("vary", withOrigin(reply.getHeader("vary")));
+    if (varyOrigin) reply.header("vary", withOrigin(reply.getHeader("vary")));
     if (closing) reply.header("connection", "close");
     done(null, payload);
   });
@@ -126,13 +129,11 @@ export async function createServer(
         .send({ error: "invalid_request", error_description: error.message });
     }
     request.log.error({ err: error }, "request failed");
-    return reply
-      .status(500)
-      .send({ error: "server_error", error_description: "internal server error" });
+    return reply.status(500).send(INTERNAL_ERROR_BODY);
   });
   app.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: "not_found" }));
 
-  await registerTrpc(app, deps, { maxBodySize: bodyLimit, varyOrigin: corsOrigins.length > 0 });
+  await registerTrpc(app, deps, { maxBodySize: bodyLimit, varyOrigin });
   await registerRestRoutes(app, deps);
   await registerApiReference(app, deps);
   await registerAccountPages(app, deps);

@@ -65,3 +65,9 @@ export function formatError(
     },
   };
 }
+
+/** The body of a 500 outside tRPC and REST (server.ts's error handler, the front door's last resort). */
+export const INTERNAL_ERROR_BODY = Object.freeze({
+  error: "server_error",
+  error_description: "internal server error",
+});

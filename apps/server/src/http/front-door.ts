@@ -9,6 +9,7 @@ import { parse as parseQueryString } from "fast-querystring";
 import type { FastifyServerFactory } from "fastify";
 import type { Logger } from "pino";
 import type { Context, ServerDeps } from "../context.js";
+import { INTERNAL_ERROR_BODY } from "../errors/error-shape.js";
 import { logAccess } from "./access-log.js";
 import { API_HEADERS } from "./api-headers.js";
 import type { DirectQuery } from "./direct-query.js";
@@ -96,10 +97,7 @@ function failed(response: ServerResponse, err: unknown, path: string, logger: Lo
     response.destroy();
     return;
   }
-  const body = JSON.stringify({
-    error: "server_error",
-    error_description: "internal server error",
-  });
+  const body = JSON.stringify(INTERNAL_ERROR_BODY);
   response.writeHead(500, { ...API_HEADERS, "content-type": "application/json; charset=utf-8" });
   response.end(body);
 }
@@ -113,6 +111,9 @@ interface OwnQuery {
 }
 
 const PREFIX = "/trpc/";
+
+/** server.ts's API headers as writeHead's flat name, value list, made once. */
+const API_HEAD: readonly string[] = Object.entries(API_HEADERS).flat();
 
 /** ownQuery, and Fastify's request should reading it ever throw: a listener's throw would end the process. */
 function ownQueryOrNone(request: IncomingMessage): OwnQuery | undefined {
@@ -173,7 +174,7 @@ async function answer(
     const value = headers[name] as string;
     head.push(name, name === "vary" && options.varyOrigin ? withOrigin(value) : value);
   }
-  for (const name in API_HEADERS) head.push(name, API_HEADERS[name] as string);
+  head.push(...API_HEAD);
   // As server.ts's onSend hook: once close() began, the connection ends with this answer.
   if (options.closing()) head.push("connection", "close");
   response.writeHead(status, head);

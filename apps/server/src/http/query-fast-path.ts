@@ -10,6 +10,7 @@ import { appRouter } from "../router.js";
 import type { ProcedureMeta } from "../trpc.js";
 import { NO_STORE_HEADERS } from "./api-headers.js";
 import { type DirectQuery, directMutations, directQueries } from "./direct-query.js";
+import { TRPC_VARY } from "./vary.js";
 
 // Built once: every query and mutation procedure that has a direct form (direct-query.ts).
 export const queries = directQueries(appRouter);
@@ -28,7 +29,7 @@ const credentialProcedures = new Set(
 // The vary header is tRPC's own (it reads both to choose a streaming answer).
 const JSON_HEADERS = Object.freeze({
   "content-type": "application/json",
-  vary: "trpc-accept, accept",
+  vary: TRPC_VARY,
 });
 const JSON_NO_STORE_HEADERS = Object.freeze({ ...JSON_HEADERS, ...NO_STORE_HEADERS });
 

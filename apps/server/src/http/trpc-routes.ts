@@ -12,7 +12,7 @@ import { type AppRouter, appRouter } from "../router.js";
 import type { ProcedureMeta } from "../trpc.js";
 import { NO_STORE_HEADERS } from "./api-headers.js";
 import { tryFastQuery } from "./query-fast-path.js";
-import { withOrigin } from "./vary.js";
+import { TRPC_VARY, withOrigin } from "./vary.js";
 
 /**
  * The most calls one batch may hold: each may cost a bcrypt hash, and a
@@ -43,8 +43,8 @@ function tooLargeBatch(request: FastifyRequest, reply: FastifyReply, path: strin
   return true;
 }
 
-/** tRPC's own Vary (it reads both to choose a streaming answer), and Origin when CORS is on. */
-const TRPC_VARY_WITH_ORIGIN = withOrigin("trpc-accept, accept");
+/** tRPC's own Vary, and Origin, for when CORS is on. */
+const TRPC_VARY_WITH_ORIGIN = withOrigin(TRPC_VARY);
 
 /** Whether the procedure at `path` declared that its answer carries a token or a secret. */
 function sendsCredentials(path: string): boolean {

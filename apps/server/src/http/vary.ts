@@ -1,3 +1,6 @@
+/** tRPC's own Vary: it reads both headers to choose a streaming answer. */
+export const TRPC_VARY = "trpc-accept, accept";
+
 /** A Vary header value that names Origin (once). */
 export function withOrigin(vary: unknown): string {
   if (vary === undefined || vary === "") return "Origin";
