@@ -48,6 +48,31 @@ describe("direct queries", () => {
   });
 });
 
+/** The outcome of one call of `path`, through tRPC's procedure and through its direct form. */
+async function bothWays(
+  path: string,
+  type: "query" | "mutation",
+  ctx: Context,
+  input: unknown,
+): Promise<{ viaTrpc: Outcome; viaDirect: Outcome }> {
+  const direct = (type === "query" ? directQueries : directMutations)(appRouter).get(path);
+  const procedure = procedures[path];
+  if (!direct || !procedure) throw new Error(`no ${path}`);
+  const viaTrpc = await outcome(() =>
+    procedure({
+      path,
+      getRawInput: async () => input,
+      ctx,
+      type,
+      signal: undefined,
+      batchIndex: 0,
+    }),
+  );
+  return { viaTrpc, viaDirect: await outcome(() => direct(ctx, input, path)) };
+}
+
+type Outcome = Awaited<ReturnType<typeof outcome>>;
+
 /** What a call ends with, comparable across the two ways of making it. */
 async function outcome(call: () => Promise<unknown>) {
   try {
@@ -119,22 +144,9 @@ describeEachDatabase("direct queries agree with tRPC's procedure call", (current
   };
 
   it.each(queryPaths)("%s", async (path) => {
-    const direct = directQueries(appRouter).get(path);
-    const procedure = procedures[path];
-    if (!direct || !procedure) throw new Error(`no ${path}`);
     for (const [who, ctx] of Object.entries(contexts)) {
       for (const [what, input] of Object.entries(inputs)) {
-        const viaTrpc = await outcome(() =>
-          procedure({
-            path,
-            getRawInput: async () => input,
-            ctx,
-            type: "query",
-            signal: undefined,
-            batchIndex: 0,
-          }),
-        );
-        const viaDirect = await outcome(() => direct(ctx, input, path));
+        const { viaTrpc, viaDirect } = await bothWays(path, "query", ctx, input);
         expect({ who, what, ...viaDirect }).toEqual({ who, what, ...viaTrpc });
       }
     }
@@ -166,22 +178,9 @@ describeEachDatabase("direct mutations fail as tRPC's procedure call does", (cur
   };
 
   it.each(mutationPaths)("%s", async (path) => {
-    const direct = directMutations(appRouter).get(path);
-    const procedure = procedures[path];
-    if (!direct || !procedure) throw new Error(`no ${path}`);
     for (const [who, ctx] of Object.entries(contexts)) {
       for (const [what, input] of Object.entries(inputs)) {
-        const viaTrpc = await outcome(() =>
-          procedure({
-            path,
-            getRawInput: async () => input,
-            ctx,
-            type: "mutation",
-            signal: undefined,
-            batchIndex: 0,
-          }),
-        );
-        const viaDirect = await outcome(() => direct(ctx, input, path));
+        const { viaTrpc, viaDirect } = await bothWays(path, "mutation", ctx, input);
         expect(viaTrpc).toHaveProperty("error");
         expect({ who, what, ...viaDirect }).toEqual({ who, what, ...viaTrpc });
       }
